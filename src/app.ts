@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { registerCatalogue } from './modules/catalogue/routes.ts';
+import { registerSite } from './modules/site/routes.ts';
+import { registerCsrf } from './platform/csrf/csrf.ts';
+import { registerErrorHandler } from './platform/errors/handler.ts';
+import { I18n, negotiateLanguage } from './platform/i18n/catalogue.ts';
+import type { Language } from './platform/i18n/local-text.ts';
+import { registerDevMailbox } from './platform/mail/dev-mailbox-routes.ts';
+import { Mailer } from './platform/mail/mailer.ts';
+import { registerHealth } from './platform/observability/health.ts';
+import { Metrics } from './platform/observability/metrics.ts';
+import { registerSecurityHeaders } from './platform/security/headers.ts';
+import { registerRateLimit } from './platform/security/rate-limit.ts';
+import { registerSessions } from './platform/sessions/sessions.ts';
+import { TenantRegistry } from './platform/tenancy/registry.ts';
+import type { Tenant } from './platform/tenancy/tenant.ts';
+import { createViewEngine } from './platform/views/engine.ts';
+import type { NavigationItem } from './platform/views/page.ts';
+import { PageCache } from './platform/views/page-cache.ts';
+import { registerRender } from './platform/views/render.ts';
+import { builtAssetsDir, ensureStylesheet } from './platform/views/stylesheet.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenant: Tenant;
+    lang: Language;
+  }
+}
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  /** The session secret, resolved by main (generated in demo mode). */
+  sessionSecret: string;
+  clock?: () => Date;
+  logger?: boolean | Record<string, unknown>;
+  metrics?: Metrics;
+}
+
+/** Wires the platform and the modules into one Fastify app; tests build it with their own parts. */
+export async function buildApp(deps: AppDeps) {
+  const { config, db } = deps;
+  const now = deps.clock ?? (() => new Date());
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID(),
+    // Finish requests in flight at shutdown, but do not wait on idle keep-alive sockets.
+    forceCloseConnections: 'idle',
+    bodyLimit: 1024 * 1024,
+  });
+
+  const tenants = new TenantRegistry(db, config.demo ? (config.defaultTenant ?? 'northshire') : undefined);
+  await tenants.refresh();
+  const i18n = new I18n();
+  const metrics = deps.metrics ?? new Metrics(db);
+  const mailer = new Mailer({ db, config, tenants, now });
+  const pageCache = new PageCache(now);
+  const services = { config, db, tenants, i18n, metrics, mailer, pageCache, now };
+
+  app.decorateRequest('tenant', undefined as unknown as Tenant);
+  app.decorateRequest('lang', 'en');
+  metrics.instrument(app);
+
+  await app.register(cookie);
+  await app.register(formbody);
+  await registerSecurityHeaders(app, { mapTileUrl: config.mapTileUrl });
+  await registerRateLimit(app);
+
+  // Static files are the same for every council: registered before tenancy resolves a host.
+  await app.register(fastifyStatic, {
+    root: [builtAssetsDir, path.join(import.meta.dirname, 'platform/views/assets')],
+    prefix: '/assets/',
+    maxAge: '365d',
+    immutable: true,
+    index: false,
+  });
+  await app.register(fastifyStatic, {
+    root: path.join(
+      path.dirname(import.meta.resolve('govuk-frontend/package.json').replace('file://', '')),
+      'dist/govuk',
+    ),
+    prefix: '/assets/govuk/',
+    decorateReply: false,
+    maxAge: '365d',
+    index: false,
+    allowedPath: (pathname) =>
+      pathname === '/govuk-frontend.min.js' || pathname.startsWith('/assets/images/'),
+  });
+
+  const platformPaths = ['/healthz', '/readyz', '/metrics', '/assets/'];
+  app.addHook('onRequest', async (request, reply) => {
+    if (platformPaths.some((p) => request.url === p || (p.endsWith('/') && request.url.startsWith(p))))
+      return;
+    const tenant = tenants.forHost(request.headers.host);
+    if (!tenant) {
+      reply.code(404).type('text/html; charset=utf-8');
+      return reply.callNotFound();
+    }
+    request.tenant = tenant;
+    const query = request.query as Record<string, string | undefined>;
+    const asked = query.lang;
+    if ((request.method === 'GET' || request.method === 'HEAD') && (asked === 'en' || asked === 'cy')) {
+      // The language switch of the Contracts table: remember the choice, then show the same page.
+      const url = new URL(request.url, 'http://x');
+      url.searchParams.delete('lang');
+      reply.setCookie('lang', asked, {
+        path: '/',
+        sameSite: 'lax',
+        httpOnly: true,
+        secure: request.protocol === 'https',
+        maxAge: 31536000,
+      });
+      return reply.redirect(`${url.pathname}${url.search}`, 303);
+    }
+    request.lang = negotiateLanguage(request.cookies.lang, request.headers['accept-language']);
+    reply.header('vary', 'Accept-Language, Cookie');
+    reply.header('content-language', request.lang);
+  });
+
+  registerSessions(app, { db, secret: deps.sessionSecret, now });
+  registerCsrf(app, deps.sessionSecret);
+
+  const navigation: NavigationItem[] = [{ href: '/', label: 'nav.services' }];
+  registerRender(app, {
+    env: createViewEngine(),
+    i18n,
+    navigation,
+    assets: { css: await ensureStylesheet(), js: '/assets/app.js' },
+    brandVersion: (tenantId) => tenants.brandVersion(tenantId),
+  });
+  registerErrorHandler(app);
+
+  registerHealth(app, { db, metrics });
+  registerSite(app, services);
+  registerCatalogue(app, services);
+  if (config.demo) registerDevMailbox(app, services);
+
+  return Object.assign(app, { services }) as FastifyInstance & { services: typeof services };
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;
+export type Services = App['services'];

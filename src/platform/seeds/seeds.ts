@@ -1,0 +1,46 @@
+import type { Database, Queryable } from '../../db/database.ts';
+import { councilsSeed } from '../tenancy/demo-councils.ts';
+
+/**
+ * A module's demo content. Bump `version` when it changes: an existing data folder then
+ * gets the new content on its next start. `run` must be idempotent (upserts), because a
+ * seed stopped half way is run again whole.
+ */
+export interface Seed {
+  module: string;
+  version: number;
+  run(tx: Queryable): Promise<void>;
+}
+
+/** In dependency order: councils first, since every other row belongs to one. */
+export const demoSeeds: Seed[] = [councilsSeed];
+
+export async function seedDemo(
+  db: Database,
+  options: { log: (line: string) => void; seeds?: Seed[] },
+): Promise<string[]> {
+  const seeds = options.seeds ?? demoSeeds;
+  const applied: string[] = [];
+  for (const [index, seed] of seeds.entries()) {
+    const ran = await db.transaction(async (tx) => {
+      // Several processes may start at once; one applies each seed, the rest see it done.
+      await tx.query(`select pg_advisory_xact_lock(hashtext('doorstep:seed'))`);
+      const [row] = await tx.query<{ version: number }>('select version from seeds where module = $1', [
+        seed.module,
+      ]);
+      if (row && row.version >= seed.version) return false;
+      await seed.run(tx);
+      await tx.query(
+        `insert into seeds (module, version) values ($1, $2)
+         on conflict (module) do update set version = excluded.version, applied_at = now()`,
+        [seed.module, seed.version],
+      );
+      return true;
+    });
+    if (ran) {
+      applied.push(`${seed.module}@${seed.version}`);
+      options.log(`seed ${index + 1}/${seeds.length}: ${seed.module} v${seed.version} applied`);
+    }
+  }
+  return applied;
+}

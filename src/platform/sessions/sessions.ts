@@ -1,0 +1,178 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Database } from '../../db/database.ts';
+
+export const sessionCookie = 'doorstep_session';
+/** A session unused for this long ends; staff sessions set a shorter idle limit of their own. */
+const idleSeconds = 60 * 60 * 2;
+/** Writing last_seen on every request would make every page view a write. */
+const touchEverySeconds = 60;
+
+type SessionData = Record<string, unknown>;
+
+export class Session {
+  id: string;
+  data: SessionData;
+  /** Whether a row exists for it: a visitor who only read pages has a cookie but no row. */
+  persisted: boolean;
+  dirty = false;
+  previousId: string | undefined;
+  lastSeenAt: Date | undefined;
+
+  constructor(id: string, data: SessionData, persisted: boolean, lastSeenAt?: Date) {
+    this.id = id;
+    this.data = data;
+    this.persisted = persisted;
+    this.lastSeenAt = lastSeenAt;
+  }
+
+  get<T>(key: string): T | undefined {
+    return this.data[key] as T | undefined;
+  }
+
+  set(key: string, value: unknown): void {
+    if (value === undefined) delete this.data[key];
+    else this.data[key] = value;
+    this.dirty = true;
+  }
+
+  /** A new id for the same data: call at sign-in and whenever privilege changes. */
+  rotate(): void {
+    this.previousId ??= this.id;
+    this.id = newSessionId();
+    this.dirty = true;
+  }
+
+  /** Ends the session: its row is deleted and the cookie cleared. */
+  destroy(): void {
+    this.previousId ??= this.id;
+    this.data = {};
+    this.id = newSessionId();
+    this.dirty = false;
+    this.persisted = false;
+  }
+}
+
+function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function hashId(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Loads the session on first call; pages that never call it stay cacheable. */
+    session(): Promise<Session>;
+    /** A CSRF token bound to this visitor's session cookie. */
+    csrfToken(): string;
+    sessionState: Session | undefined;
+    sessionCookieId: string | undefined;
+  }
+}
+
+export interface SessionOptions {
+  db: Database;
+  secret: string;
+  now: () => Date;
+}
+
+export function csrfTokenFor(secret: string, sessionId: string): string {
+  return createHmac('sha256', secret).update(`csrf:${sessionId}`).digest('base64url');
+}
+
+export function csrfTokenValid(secret: string, sessionId: string | undefined, token: unknown): boolean {
+  if (!sessionId || typeof token !== 'string' || token.length === 0) return false;
+  const expected = Buffer.from(csrfTokenFor(secret, sessionId));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+function isSecure(request: FastifyRequest): boolean {
+  return request.protocol === 'https';
+}
+
+function setCookie(reply: FastifyReply, request: FastifyRequest, id: string) {
+  reply.setCookie(sessionCookie, id, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: isSecure(request),
+  });
+}
+
+/** Server-side sessions in the database: the cookie holds a random id; the row is keyed by its hash. */
+export function registerSessions(app: FastifyInstance, options: SessionOptions): void {
+  const { db, secret, now } = options;
+
+  app.decorateRequest('sessionState', undefined);
+  app.decorateRequest('sessionCookieId', undefined);
+
+  app.decorateRequest('session', async function (this: FastifyRequest) {
+    if (this.sessionState) return this.sessionState;
+    const cookieId = this.cookies[sessionCookie];
+    let session: Session | undefined;
+    if (cookieId && cookieId.length >= 40) {
+      const [row] = await db.query<{ data: SessionData; last_seen_at: Date }>(
+        `select data, last_seen_at from sessions
+          where tenant_id = $1 and id_hash = $2 and expires_at > $3`,
+        [this.tenant.id, hashId(cookieId), now()],
+      );
+      session = row
+        ? new Session(cookieId, row.data, true, new Date(row.last_seen_at))
+        : new Session(cookieId, {}, false);
+    }
+    session ??= new Session(newSessionId(), {}, false);
+    this.sessionState = session;
+    return session;
+  });
+
+  app.decorateRequest('csrfToken', function (this: FastifyRequest) {
+    // The token is derived from the session cookie, so a visitor who has only read pages
+    // needs no row: the cookie is set when the token is first issued.
+    let id = this.sessionState?.id ?? this.cookies[sessionCookie];
+    if (!id || id.length < 40) {
+      this.sessionState ??= new Session(newSessionId(), {}, false);
+      id = this.sessionState.id;
+    }
+    this.sessionCookieId = id;
+    return csrfTokenFor(secret, id);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const session = request.sessionState;
+    const cookieId = request.cookies[sessionCookie];
+    if (session) {
+      if (session.previousId) {
+        await db.query('delete from sessions where tenant_id = $1 and id_hash = $2', [
+          request.tenant.id,
+          hashId(session.previousId),
+        ]);
+      }
+      const at = now();
+      const expires = new Date(at.getTime() + idleSeconds * 1000);
+      const stale =
+        !session.lastSeenAt || at.getTime() - session.lastSeenAt.getTime() > touchEverySeconds * 1000;
+      if (session.dirty || (session.persisted && stale)) {
+        await db.query(
+          `insert into sessions (tenant_id, id_hash, data, last_seen_at, expires_at) values ($1, $2, $3, $4, $5)
+           on conflict (tenant_id, id_hash) do update set data = excluded.data, last_seen_at = excluded.last_seen_at,
+             expires_at = excluded.expires_at`,
+          [request.tenant.id, hashId(session.id), JSON.stringify(session.data), at, expires],
+        );
+        session.persisted = true;
+      }
+      if (session.id !== cookieId) setCookie(reply, request, session.id);
+    } else if (request.sessionCookieId && request.sessionCookieId !== cookieId) {
+      setCookie(reply, request, request.sessionCookieId);
+    }
+    return payload;
+  });
+}
+
+/** Deletes sessions past their expiry; run by the worker's housekeeping. */
+export async function deleteExpiredSessions(db: Database, at: Date): Promise<number> {
+  const rows = await db.query('delete from sessions where expires_at <= $1 returning 1', [at]);
+  return rows.length;
+}

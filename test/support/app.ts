@@ -1,0 +1,56 @@
+import { type App, buildApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { type SeededTenants, seedTenants, testDatabase } from './database.ts';
+
+export interface TestApp {
+  app: App;
+  tenants: SeededTenants;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export const testSecret = 'test-session-secret-of-at-least-32-characters';
+
+/** The whole app on a fresh database with the demo councils, in demo mode unless told otherwise. */
+export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const { db, close } = await testDatabase();
+  const tenants = await seedTenants(db);
+  const config = loadConfig({
+    DOORSTEP_DEMO: '1',
+    LOG_LEVEL: 'silent',
+    DOORSTEP_DATA: '/nonexistent',
+    ...env,
+  });
+  const app = await buildApp({ config, db, sessionSecret: testSecret });
+  await app.ready();
+  return {
+    app,
+    tenants,
+    config,
+    async close() {
+      await app.close();
+      await close();
+    },
+  };
+}
+
+export const northshire = { host: 'northshire.localhost' };
+export const riverford = { host: 'riverford.localhost' };
+
+/** The cookies a response set, as a Cookie header for the next request. */
+export function cookiesFrom(response: { cookies: { name: string; value: string }[] }, previous = ''): string {
+  const jar = new Map(
+    previous
+      .split(/;\s*/)
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+  for (const c of response.cookies) jar.set(c.name, c.value);
+  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('no CSRF token on the page');
+  return match[1];
+}
