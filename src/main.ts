@@ -2,6 +2,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DatabaseUnavailableError, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { startHousekeeping } from './housekeeping.ts';
 import { createLogger, createLoggerOptions } from './logger.ts';
 import { seedDemo } from './platform/seeds/seeds.ts';
 import { DataFolderInUseError, lockDataFolder, resolveSessionSecret } from './runtime.ts';
@@ -39,7 +40,14 @@ async function start() {
   const app = await buildApp({ config, db, sessionSecret, logger: createLoggerOptions(config) });
   const worker = createWorker({ db, mailer: app.services.mailer, now: app.services.now, logger });
   await app.listen({ port: config.port, host: config.host });
-  if (config.inProcessWorker) worker.start();
+  if (app.services.mailer.delivery === 'none') {
+    logger.warn('no mail transport configured: set SMTP_URL or NOTIFY_API_KEY, or mail will fail');
+  }
+  let stopHousekeeping = () => {};
+  if (config.inProcessWorker) {
+    worker.start();
+    stopHousekeeping = startHousekeeping({ db, now: app.services.now, logger });
+  }
 
   const origins = app.services.tenants
     .all()
@@ -61,7 +69,9 @@ async function start() {
       process.exit(1);
     }, 4500).unref();
     await app.close();
+    stopHousekeeping();
     await worker.stop();
+    await app.services.mailer.close();
     await db.close();
     unlock();
     logger.info('stopped');

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
+import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
 import { Mailer } from '../platform/mail/mailer.ts';
 import { seedDemo } from '../platform/seeds/seeds.ts';
@@ -42,12 +43,14 @@ export const commands: Record<string, Command> = {
       const now = () => new Date();
       const worker = createWorker({ db, mailer: new Mailer({ db, config, tenants, now }), now, logger });
       worker.start();
+      const stopHousekeeping = startHousekeeping({ db, now, logger });
       logger.info('worker started; Ctrl-C to stop');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
       logger.info('worker stopping: finishing jobs in flight');
+      stopHousekeeping();
       await worker.stop();
       await db.close();
       unlock();

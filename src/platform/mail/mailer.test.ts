@@ -298,7 +298,8 @@ describe('dev mailbox (demo mode)', () => {
   test('a malformed mail job is a dead letter at once', async () => {
     const { worker } = mailerWith({ demo: true });
     const [row] = await db.query<{ id: string }>(
-      `insert into jobs (tenant_id, kind, payload) values ($1, 'mail.send', $2::jsonb) returning id::text as id`,
+      `insert into jobs (tenant_id, kind, payload, run_at)
+       values ($1, 'mail.send', $2::jsonb, now() - interval '1 second') returning id::text as id`,
       [
         councils.northshire.id,
         JSON.stringify({ to: 'a@example.org, b@example.org', subject: 'x', text: 'y' }),

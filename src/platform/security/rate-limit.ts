@@ -1,7 +1,8 @@
-import type { RateLimitOptions } from '@fastify/rate-limit';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import type { Database } from '../../db/database.ts';
 import { AppError } from '../errors/errors.ts';
+import { databaseRateLimitStore } from './rate-limit-store.ts';
 
 /** Limits that routes opt into through `config: { rateLimit: ... }`. */
 export const rateLimits = {
@@ -11,12 +12,15 @@ export const rateLimits = {
   signIn: { max: 10, timeWindow: '10 minutes' },
 } satisfies Record<string, RateLimitOptions>;
 
-export async function registerRateLimit(app: FastifyInstance): Promise<void> {
+export async function registerRateLimit(
+  app: FastifyInstance,
+  deps: { db: Database; now: () => Date },
+): Promise<void> {
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) => {
-      const error = new AppError('too-many-requests', `Try again in ${context.after}`);
-      return error;
-    },
+    store: databaseRateLimitStore(deps.db, deps.now),
+    keyGenerator: (request) => `${request.tenant?.id}|${request.ip}`,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('too-many-requests', `Try again in ${context.after}`),
   });
 }

@@ -73,16 +73,23 @@ export function buildPageContext(
       active: item.prefix ? path === item.href || path.startsWith(`${item.href}/`) : path === item.href,
     })),
     languages: [languageItem('en', 'English'), languageItem('cy', 'Cymraeg')],
-    footerLinks: [
-      ...tenant.footerLinks.map((link) => {
-        const text = localise(link.text, lang);
-        return { href: link.href, text: text.text, lang: text.lang };
-      }),
-      { href: '/accessibility', text: t('layout.footer-accessibility'), lang: undefined },
-      { href: '/privacy', text: t('layout.footer-privacy'), lang: undefined },
-      { href: '/cookies', text: t('layout.footer-cookies'), lang: undefined },
-      { href: '/contact', text: t('layout.footer-contact-us'), lang: undefined },
-    ],
+    footerLinks: footerLinks(tenant, lang, t),
     assets,
   };
+}
+
+/** The council's own links first, then the pages every site must have, each once. */
+function footerLinks(tenant: Tenant, lang: Language, t: Translate): PageContext['footerLinks'] {
+  const links: PageContext['footerLinks'] = tenant.footerLinks.map((link) => {
+    const text = localise(link.text, lang);
+    return { href: link.href, text: text.text, lang: text.lang };
+  });
+  const required = [
+    { href: '/accessibility', text: t('layout.footer-accessibility'), lang: undefined },
+    { href: '/privacy', text: t('layout.footer-privacy'), lang: undefined },
+    { href: '/cookies', text: t('layout.footer-cookies'), lang: undefined },
+    { href: '/contact', text: t('layout.footer-contact-us'), lang: undefined },
+  ];
+  for (const link of required) if (!links.some((l) => l.href === link.href)) links.push(link);
+  return links;
 }

@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { Database } from './db/database.ts';
+import { pruneDoneJobs } from './platform/outbox/outbox.ts';
+import { deleteExpiredRateLimits } from './platform/security/rate-limit-store.ts';
+import { deleteExpiredSessions } from './platform/sessions/sessions.ts';
+
+const doneJobsKeptMs = 7 * 24 * 60 * 60 * 1000;
+
+/** Deletes what has outlived its use. Idempotent, so several workers running it is harmless. */
+export async function runHousekeeping(db: Database, now: Date): Promise<{ sessions: number; jobs: number }> {
+  const sessions = await deleteExpiredSessions(db, now);
+  const jobs = await pruneDoneJobs(db, new Date(now.getTime() - doneJobsKeptMs));
+  await deleteExpiredRateLimits(db, now);
+  return { sessions, jobs };
+}
+
+/** Runs housekeeping beside the worker, every `everyMs`; returns a function that stops it. */
+export function startHousekeeping(
+  deps: { db: Database; now: () => Date; logger: Logger },
+  everyMs = 10 * 60 * 1000,
+) {
+  const tick = async () => {
+    try {
+      const removed = await runHousekeeping(deps.db, deps.now());
+      if (removed.sessions || removed.jobs) deps.logger.info(removed, 'housekeeping');
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'housekeeping failed; will try again');
+    }
+  };
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
