@@ -140,3 +140,37 @@ describe('operations', () => {
     assert.match(metrics.body, /doorstep_jobs_dead \d+/);
   });
 });
+
+describe('an unexpected failure', () => {
+  it('shows a safe page with no stack, and logs the error', async () => {
+    const { testDatabase, seedTenants } = await import('../test/support/database.ts');
+    const { buildApp } = await import('./app.ts');
+    const { loadConfig } = await import('./config.ts');
+    const { db, close } = await testDatabase();
+    await seedTenants(db);
+    const app = await buildApp({
+      config: loadConfig({ LOG_LEVEL: 'silent' }),
+      db,
+      sessionSecret: 'x'.repeat(32),
+    });
+    app.get('/boom', async () => {
+      throw new Error('secret internals at /srv/doorstep/src/thing.ts:12');
+    });
+    try {
+      const page = await app.inject({ url: '/boom', headers: northshire });
+      assert.equal(page.statusCode, 500);
+      assert.match(page.body, /Sorry, there is a problem with the service/);
+      assert.doesNotMatch(page.body, /secret internals|thing\.ts/);
+      const api = await app.inject({ url: '/boom', headers: { ...northshire, accept: 'application/json' } });
+      assert.deepEqual(api.json(), {
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        instance: '/boom',
+      });
+    } finally {
+      await app.close();
+      await close();
+    }
+  });
+});
