@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../../db/database.ts';
+import { catalogueSeed } from '../../modules/catalogue/seed.ts';
 import { councilsSeed } from '../tenancy/demo-councils.ts';
 
 /**
@@ -13,7 +14,7 @@ export interface Seed {
 }
 
 /** In dependency order: councils first, since every other row belongs to one. */
-export const demoSeeds: Seed[] = [councilsSeed];
+export const demoSeeds: Seed[] = [councilsSeed, catalogueSeed];
 
 export async function seedDemo(
   db: Database,
