@@ -6,7 +6,9 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { registerTracking } from './modules/cases/routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
+import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerCsrf } from './platform/csrf/csrf.ts';
 import { registerErrorHandler } from './platform/errors/handler.ts';
@@ -18,6 +20,7 @@ import { registerHealth } from './platform/observability/health.ts';
 import { Metrics } from './platform/observability/metrics.ts';
 import { registerSecurityHeaders } from './platform/security/headers.ts';
 import { registerRateLimit } from './platform/security/rate-limit.ts';
+import { Signer } from './platform/security/signer.ts';
 import { registerSessions } from './platform/sessions/sessions.ts';
 import { TenantRegistry } from './platform/tenancy/registry.ts';
 import type { Tenant } from './platform/tenancy/tenant.ts';
@@ -63,7 +66,8 @@ export async function buildApp(deps: AppDeps) {
   const metrics = deps.metrics ?? new Metrics(db);
   const mailer = new Mailer({ db, config, tenants, now });
   const pageCache = new PageCache(now);
-  const services = { config, db, tenants, i18n, metrics, mailer, pageCache, now };
+  const signer = new Signer(deps.sessionSecret);
+  const services = { config, db, tenants, i18n, metrics, mailer, pageCache, signer, now };
 
   app.decorateRequest('tenant', undefined as unknown as Tenant);
   app.decorateRequest('lang', 'en');
@@ -128,7 +132,10 @@ export async function buildApp(deps: AppDeps) {
   registerSessions(app, { db, secret: deps.sessionSecret, now });
   registerCsrf(app, deps.sessionSecret);
 
-  const navigation: NavigationItem[] = [{ href: '/', label: 'nav.services' }];
+  const navigation: NavigationItem[] = [
+    { href: '/', label: 'nav.services' },
+    { href: '/track', label: 'nav.track', prefix: true },
+  ];
   registerRender(app, {
     env: createViewEngine(),
     i18n,
@@ -141,6 +148,8 @@ export async function buildApp(deps: AppDeps) {
   registerHealth(app, { db, metrics });
   registerSite(app, services);
   registerCatalogue(app, services);
+  registerTracking(app, services);
+  registerSatisfaction(app, services);
   if (config.demo) registerDevMailbox(app, services);
 
   return Object.assign(app, { services }) as FastifyInstance & { services: typeof services };

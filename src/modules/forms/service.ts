@@ -1,7 +1,52 @@
 import type { Queryable } from '../../db/database.ts';
-import { latestPublished } from './store.ts';
+import type { Language } from '../../platform/i18n/local-text.ts';
+import { type Answers, defineForm, type FormDefinition, summarise } from './engine/index.ts';
+import { findVersion, latestPublished } from './store.ts';
 
 /** Whether a person can start this form now: some version of it is published. */
 export async function isFormLive(q: Queryable, tenantId: string, slug: string): Promise<boolean> {
   return (await latestPublished(q, tenantId, slug)) !== undefined;
+}
+
+const compiled = new Map<string, FormDefinition>();
+
+/**
+ * A stored version of a form, validated once per process: versions never change once
+ * stored, so the key (council, slug, version) is enough.
+ */
+export async function loadDefinition(
+  q: Queryable,
+  tenantId: string,
+  slug: string,
+  version?: number,
+): Promise<{ definition: FormDefinition; version: number } | undefined> {
+  const row =
+    version === undefined
+      ? await latestPublished(q, tenantId, slug)
+      : await findVersion(q, tenantId, slug, version);
+  if (!row) return undefined;
+  const key = `${tenantId}|${slug}|${row.version}`;
+  let definition = compiled.get(key);
+  if (!definition) {
+    definition = defineForm(row.definition);
+    compiled.set(key, definition);
+  }
+  return { definition, version: row.version };
+}
+
+/** The answers of a submission as summary rows, for the person who gave them (after proof). */
+export async function describeSubmission(
+  q: Queryable,
+  tenantId: string,
+  slug: string,
+  version: number,
+  answers: Record<string, unknown>,
+  lang: Language,
+) {
+  const loaded = await loadDefinition(q, tenantId, slug, version);
+  if (!loaded) return undefined;
+  return summarise(loaded.definition, answers as Answers, lang).map((row) => ({
+    key: { text: row.item ? `${row.item.label}: ${row.label}` : row.label },
+    value: { text: row.value },
+  }));
 }

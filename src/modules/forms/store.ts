@@ -27,3 +27,16 @@ export async function publishedSlugs(q: Queryable, tenantId: string): Promise<Se
   );
   return new Set(rows.map((r) => r.slug));
 }
+
+export async function findVersion(
+  q: Queryable,
+  tenantId: string,
+  slug: string,
+  version: number,
+): Promise<StoredDefinition | undefined> {
+  const [row] = await q.query<StoredDefinition>(
+    `select slug, version, definition from form_definitions where tenant_id = $1 and slug = $2 and version = $3`,
+    [tenantId, slug, version],
+  );
+  return row;
+}

@@ -29,7 +29,28 @@ export function createViewEngine(): nunjucks.Environment {
     'json',
     (value: unknown) => new nunjucks.runtime.SafeString(JSON.stringify(value).replace(/</g, '\\u003c')),
   );
+  env.addFilter('date', formatDateTime);
   return env;
+}
+
+const dateFormats = new Map(
+  (['en', 'cy'] as const).map((lang) => [
+    lang,
+    new Intl.DateTimeFormat(lang === 'cy' ? 'cy-GB' : 'en-GB', {
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZone: 'Europe/London',
+    }),
+  ]),
+);
+
+/** "24 November 2026 at 08:30" (or its Welsh), in UK time whatever the server's zone. */
+export function formatDateTime(value: Date | string, lang: string): string {
+  const format = dateFormats.get(lang === 'cy' ? 'cy' : 'en')!;
+  return format.format(value instanceof Date ? value : new Date(value));
 }
 
 /**
