@@ -9,6 +9,7 @@ import type { Database } from './db/database.ts';
 import { registerTracking } from './modules/cases/routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
+import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerCsrf } from './platform/csrf/csrf.ts';
 import { registerErrorHandler } from './platform/errors/handler.ts';
@@ -134,6 +135,7 @@ export async function buildApp(deps: AppDeps) {
 
   const navigation: NavigationItem[] = [
     { href: '/', label: 'nav.services' },
+    { href: '/bin-day', label: 'nav.bin-day', prefix: true },
     { href: '/track', label: 'nav.track', prefix: true },
   ];
   registerRender(app, {
@@ -148,6 +150,7 @@ export async function buildApp(deps: AppDeps) {
   registerHealth(app, { db, metrics });
   registerSite(app, services);
   registerCatalogue(app, services);
+  registerLocalInfo(app, services);
   registerTracking(app, services);
   registerSatisfaction(app, services);
   if (config.demo) registerDevMailbox(app, services);

@@ -4,6 +4,7 @@ import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
+import { importGazetteerCommand } from '../platform/gazetteer/cli.ts';
 import { Mailer } from '../platform/mail/mailer.ts';
 import { seedDemo } from '../platform/seeds/seeds.ts';
 import { readableTextOn } from '../platform/tenancy/colour.ts';
@@ -111,5 +112,11 @@ export const commands: Record<string, Command> = {
         return 0;
       });
     },
+  },
+
+  'import:gazetteer': {
+    summary: 'load a council’s addresses from CSV: FILE.csv --council <slug> (safe to run again)',
+    run: (config, args) =>
+      importGazetteerCommand(args, (fn) => withDatabase(config, 'doorstep import:gazetteer', fn)),
   },
 };

@@ -13,7 +13,7 @@ export const testSecret = 'test-session-secret-of-at-least-32-characters';
 
 /** The whole app on a fresh database with the demo councils, in demo mode unless told otherwise. */
 export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const { db, close } = await testDatabase();
+  const { db, close } = await testDatabase({ seeded: true });
   const tenants = await seedTenants(db);
   const config = loadConfig({
     DOORSTEP_DEMO: '1',

@@ -5,7 +5,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { type Database, loadPgliteExtensions, openDatabase, pgliteDatabase } from '../../src/db/database.ts';
 import { migrate, readMigrations } from '../../src/db/migrate.ts';
-import { seedDemo } from '../../src/platform/seeds/seeds.ts';
+import { demoSeeds, seedDemo } from '../../src/platform/seeds/seeds.ts';
+import { councilsSeed } from '../../src/platform/tenancy/demo-councils.ts';
 
 export interface TestDatabase {
   db: Database;
@@ -18,10 +19,11 @@ const cacheDir = path.resolve(import.meta.dirname, '../../node_modules/.cache/do
  * A migrated PGlite image, made once per set of migrations and shared by every test file
  * (each runs in its own process): a fresh PGlite costs seconds, loading an image much less.
  */
-async function pgliteImage(): Promise<Blob> {
+async function pgliteImage(seeded: boolean): Promise<Blob> {
   const migrations = await readMigrations();
+  const seeds = seeded ? demoSeeds.map((s) => `${s.module}@${s.version}`).join() : 'none';
   const key = createHash('sha256')
-    .update(migrations.map((m) => m.checksum).join())
+    .update(`${migrations.map((m) => m.checksum).join()}|${seeds}|${await sourceStamp(seeded)}`)
     .digest('hex')
     .slice(0, 16);
   const file = path.join(cacheDir, `pglite-${key}.tar`);
@@ -29,6 +31,7 @@ async function pgliteImage(): Promise<Blob> {
   const { PGlite } = await import('@electric-sql/pglite');
   const client = await PGlite.create({ extensions: await loadPgliteExtensions() });
   await migrate(pgliteDatabase(client), migrations);
+  if (seeded) await seedDemo(pgliteDatabase(client), { log: () => {} });
   const image = await client.dumpDataDir('none');
   await client.close();
   await mkdir(cacheDir, { recursive: true });
@@ -39,16 +42,40 @@ async function pgliteImage(): Promise<Blob> {
 }
 
 /**
+ * Seed content lives in code, not only in versions: while a seed is being written its
+ * version stays put, so the image also follows the seed files' modification times.
+ */
+async function sourceStamp(seeded: boolean): Promise<string> {
+  if (!seeded) return '';
+  const { stat } = await import('node:fs/promises');
+  const files = [
+    '../../src/platform/tenancy/demo-councils.ts',
+    '../../src/platform/gazetteer/demo.ts',
+    '../../src/modules/local-info/demo.ts',
+    '../../src/modules/catalogue/seed.ts',
+  ];
+  const times = await Promise.all(
+    files.map((f) =>
+      stat(path.resolve(import.meta.dirname, f)).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ),
+    ),
+  );
+  return times.join();
+}
+
+/**
  * A fresh, migrated database for one test: PGlite in memory, or, when DATABASE_URL is set,
  * a schema of its own in that PostgreSQL database (dropped on close).
  */
-export async function testDatabase(): Promise<TestDatabase> {
+export async function testDatabase(options: { seeded?: boolean } = {}): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const db = await openDatabase({
       databaseUrl: undefined,
       dataDir: undefined,
-      loadDataDir: await pgliteImage(),
+      loadDataDir: await pgliteImage(options.seeded ?? false),
     });
     return { db, close: () => db.close() };
   }
@@ -64,6 +91,7 @@ export async function testDatabase(): Promise<TestDatabase> {
     poolSize: 4,
   });
   await migrate(db);
+  if (options.seeded) await seedDemo(db, { log: () => {} });
   return {
     db,
     async close() {
@@ -81,9 +109,9 @@ export interface SeededTenants {
   riverford: { id: string; slug: 'riverford' };
 }
 
-/** Seeds the demo councils (and every module's demo content) and returns their ids. */
+/** Seeds the demo councils (only them: other demo content comes with `seeded: true`) and returns their ids. */
 export async function seedTenants(db: Database): Promise<SeededTenants> {
-  await seedDemo(db, { log: () => {} });
+  await seedDemo(db, { log: () => {}, seeds: [councilsSeed] });
   const rows = await db.query<{ id: string; slug: string }>(`select id, slug from tenants order by slug`);
   const id = (slug: string) => rows.find((r) => r.slug === slug)!.id;
   return {

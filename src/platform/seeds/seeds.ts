@@ -1,5 +1,7 @@
 import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
+import { localInfoSeed } from '../../modules/local-info/demo.ts';
+import { gazetteerSeed } from '../gazetteer/demo.ts';
 import { councilsSeed } from '../tenancy/demo-councils.ts';
 
 /**
@@ -14,7 +16,7 @@ export interface Seed {
 }
 
 /** In dependency order: councils first, since every other row belongs to one. */
-export const demoSeeds: Seed[] = [councilsSeed, catalogueSeed];
+export const demoSeeds: Seed[] = [councilsSeed, gazetteerSeed, localInfoSeed, catalogueSeed];
 
 export async function seedDemo(
   db: Database,
