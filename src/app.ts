@@ -9,10 +9,12 @@ import type { Database } from './db/database.ts';
 import { registerTracking } from './modules/cases/routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
+import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerCsrf } from './platform/csrf/csrf.ts';
 import { registerErrorHandler } from './platform/errors/handler.ts';
+import { createLocalFileStore } from './platform/files/file-store.ts';
 import { I18n, negotiateLanguage } from './platform/i18n/catalogue.ts';
 import type { Language } from './platform/i18n/local-text.ts';
 import { registerDevMailbox } from './platform/mail/dev-mailbox-routes.ts';
@@ -68,7 +70,8 @@ export async function buildApp(deps: AppDeps) {
   const mailer = new Mailer({ db, config, tenants, now });
   const pageCache = new PageCache(now);
   const signer = new Signer(deps.sessionSecret);
-  const services = { config, db, tenants, i18n, metrics, mailer, pageCache, signer, now };
+  const files = createLocalFileStore({ dataDir: config.dataDir, db });
+  const services = { config, db, tenants, i18n, metrics, mailer, pageCache, signer, files, now };
 
   app.decorateRequest('tenant', undefined as unknown as Tenant);
   app.decorateRequest('lang', 'en');
@@ -153,6 +156,7 @@ export async function buildApp(deps: AppDeps) {
   registerLocalInfo(app, services);
   registerTracking(app, services);
   registerSatisfaction(app, services);
+  await registerForms(app, services);
   if (config.demo) registerDevMailbox(app, services);
 
   return Object.assign(app, { services }) as FastifyInstance & { services: typeof services };

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type App, buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type SeededTenants, seedTenants, testDatabase } from './database.ts';
@@ -18,7 +21,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
   const config = loadConfig({
     DOORSTEP_DEMO: '1',
     LOG_LEVEL: 'silent',
-    DOORSTEP_DATA: '/nonexistent',
+    DOORSTEP_DATA: mkdtempSync(path.join(tmpdir(), 'doorstep-test-')),
     ...env,
   });
   const app = await buildApp({ config, db, sessionSecret: testSecret });

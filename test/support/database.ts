@@ -53,6 +53,8 @@ async function sourceStamp(seeded: boolean): Promise<string> {
     '../../src/platform/gazetteer/demo.ts',
     '../../src/modules/local-info/demo.ts',
     '../../src/modules/catalogue/seed.ts',
+    '../../src/modules/forms/seed.ts',
+    '../../src/modules/forms/engine/fixtures/missed-bin-collection.json',
   ];
   const times = await Promise.all(
     files.map((f) =>

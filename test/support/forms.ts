@@ -52,10 +52,14 @@ export function binForm(slug = 'missed-bin-collection') {
   };
 }
 
-export async function publishForm(q: Queryable, tenantId: string, definition: { slug: string }, version = 1) {
-  await q.query(
+/** Publishes the definition as the form's next version; returns that version. */
+export async function publishForm(q: Queryable, tenantId: string, definition: { slug: string }): Promise<number> {
+  const [row] = await q.query<{ version: number }>(
     `insert into form_definitions (tenant_id, slug, version, definition, status, published_at)
-     values ($1, $2, $3, $4, 'published', now())`,
-    [tenantId, definition.slug, version, JSON.stringify(definition)],
+     select $1, $2, coalesce(max(version), 0) + 1, $3, 'published', now()
+       from form_definitions where tenant_id = $1 and slug = $2
+     returning version`,
+    [tenantId, definition.slug, JSON.stringify(definition)],
   );
+  return row!.version;
 }

@@ -21,13 +21,13 @@ before(async () => {
   t = await testApp();
   const tenant = t.app.services.tenants.bySlug('riverford')!;
   const { db } = t.app.services;
-  await publishForm(db, t.tenants.riverford.id, binForm());
+  const version = await publishForm(db, t.tenants.riverford.id, binForm());
   const made = await db.transaction((tx) =>
     recordSubmission(tx, {
       tenant,
       serviceSlug: 'missed-bin-collection',
       formSlug: 'missed-bin-collection',
-      formVersion: 1,
+      formVersion: version,
       queue: 'waste',
       dueAt: null,
       submissionKey: 'test-1',

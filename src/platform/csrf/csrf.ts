@@ -13,7 +13,12 @@ export function registerCsrf(app: FastifyInstance, secret: string): void {
     if (!unsafeMethods.has(request.method)) return;
     if (csrfExemptPrefixes.some((p) => request.url.startsWith(p))) return;
     const body = request.body as Record<string, unknown> | undefined;
-    const token = body?._csrf ?? request.headers['x-csrf-token'];
+    // A multipart body gives each field as { value }.
+    const field = body?._csrf as unknown;
+    const token =
+      (field && typeof field === 'object' && 'value' in field
+        ? (field as { value: unknown }).value
+        : field) ?? request.headers['x-csrf-token'];
     if (!csrfTokenValid(secret, request.cookies[sessionCookie], token)) throw formExpired();
   });
 }

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'form-expired'
   | 'too-many-requests'
   | 'bad-request'
+  /** A form post that no page of ours could have sent (a skipped page, an unknown field). */
+  | 'refused'
   | 'internal';
 
 const statuses: Record<ErrorCode, number> = {
@@ -16,6 +18,7 @@ const statuses: Record<ErrorCode, number> = {
   'form-expired': 403,
   'too-many-requests': 429,
   'bad-request': 400,
+  refused: 400,
   internal: 500,
 };
 

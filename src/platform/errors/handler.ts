@@ -8,6 +8,7 @@ const titles: Record<ErrorCode, string> = {
   'form-expired': 'Form expired',
   'too-many-requests': 'Too Many Requests',
   'bad-request': 'Bad Request',
+  refused: 'Bad Request',
   internal: 'Internal Server Error',
 };
 

@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
+import { formsSeed } from '../../modules/forms/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
 import { gazetteerSeed } from '../gazetteer/demo.ts';
 import { councilsSeed } from '../tenancy/demo-councils.ts';
@@ -16,7 +17,7 @@ export interface Seed {
 }
 
 /** In dependency order: councils first, since every other row belongs to one. */
-export const demoSeeds: Seed[] = [councilsSeed, gazetteerSeed, localInfoSeed, catalogueSeed];
+export const demoSeeds: Seed[] = [councilsSeed, gazetteerSeed, localInfoSeed, catalogueSeed, formsSeed];
 
 export async function seedDemo(
   db: Database,

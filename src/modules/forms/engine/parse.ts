@@ -126,7 +126,10 @@ function parse(
   const known = new Set(page.questions.flatMap(fieldNames));
   for (const name of Object.keys(body)) {
     if (name.startsWith('_') || body[name] === undefined) continue;
-    if (!known.has(name)) crafted(`unknown field "${name}"`);
+    if (known.has(name)) continue;
+    if (page.questions.some((q) => q.type === 'file' && q.id === name))
+      crafted(`"${name}" takes a file, and text was sent`);
+    crafted(`unknown field "${name}"`);
   }
   for (const name of Object.keys(files)) {
     const question = page.questions.find((q) => q.id === name);
@@ -422,7 +425,6 @@ function parseCheckboxes(question: CheckboxesQuestion, c: Context): QuestionResu
 
 function parseFiles(question: FileQuestion, c: Context): QuestionResult {
   const id = question.id;
-  if (c.body[id] !== undefined) crafted(`"${id}" takes a file, and text was sent`);
   const uploaded = c.files[id] ?? [];
   const maxFiles = question.maxFiles ?? 1;
   if (!uploaded.length) {

@@ -65,6 +65,16 @@ function formatErrors(root: unknown, errors: ErrorObject[]): string[] {
       case 'minLength':
         text = `${where}: ${error.params.limit === 1 ? 'must not be empty' : `must be at least ${error.params.limit} characters`}`;
         break;
+      case 'minItems': {
+        const n = Number(error.params.limit);
+        text = `${where}: must have at least ${n} ${n === 1 ? 'item' : 'items'}`;
+        break;
+      }
+      case 'maxItems': {
+        const n = Number(error.params.limit);
+        text = `${where}: ${n === 0 ? 'must be empty' : `must have at most ${n} ${n === 1 ? 'item' : 'items'}`}`;
+        break;
+      }
       case 'const':
         text = `${where}: must be ${JSON.stringify(error.params.allowedValue)}`;
         break;

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import pino from 'pino';
+import { cookiesFrom, csrfFrom, riverford, type TestApp, testApp } from '../../../test/support/app.ts';
+import { binForm, publishForm } from '../../../test/support/forms.ts';
+import { createWorker } from '../../worker.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await testApp();
+  await publishForm(t.app.services.db, t.tenants.riverford.id, binForm());
+});
+after(() => t.close());
+
+const count = async (table: string) =>
+  (
+    await t.app.services.db.query<{ n: number }>(
+      `select count(*)::int as n from ${table} where tenant_id = $1`,
+      [t.tenants.riverford.id],
+    )
+  )[0]!.n;
+
+/** A visitor with a cookie jar, as a browser without JavaScript. */
+function visitor() {
+  let cookie = '';
+  let csrf = '';
+  return {
+    async get(url: string) {
+      const res = await t.app.inject({ url, headers: { ...riverford, cookie } });
+      cookie = cookiesFrom(res, cookie);
+      if (res.statusCode === 200 && /name="_csrf"/.test(res.body)) csrf = csrfFrom(res.body);
+      return res;
+    },
+    async post(url: string, fields: Record<string, string | string[]>) {
+      const body = new URLSearchParams();
+      body.append('_csrf', csrf);
+      for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...riverford, cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: body.toString(),
+      });
+      cookie = cookiesFrom(res, cookie);
+      return res;
+    },
+  };
+}
+
+const form = '/forms/missed-bin-collection';
+
+describe('a guest completing a form', () => {
+  let before: Record<string, number>;
+  beforeEach(async () => {
+    before = { cases: await count('cases'), drafts: await count('form_drafts') };
+  });
+
+  it('answers one thing per page, checks, sends and gets a reference on screen and by email', async () => {
+    const v = visitor();
+    const start = await v.get(form);
+    assert.equal(start.headers.location, `${form}/which-bin`);
+    const first = await v.get(`${form}/which-bin`);
+    assert.match(first.body, /<h1 class="govuk-fieldset__heading">\s*Which bin was missed\?/);
+    assert.match(first.body, /How we use the information you give on this form/);
+
+    let res = await v.post(`${form}/which-bin`, { binType: 'recycling' });
+    assert.equal(res.headers.location, `${form}/contact`);
+    const second = await v.get(`${form}/contact`);
+    assert.match(second.body, new RegExp(`href="${form}/which-bin"[^>]*>Back`));
+    res = await v.post(`${form}/contact`, { email: 'Jo@Example.com' });
+    assert.equal(res.headers.location, `${form}/check`);
+
+    const check = await v.get(`${form}/check`);
+    assert.match(check.body, /Check your answers before sending/);
+    assert.match(check.body, /Recycling/);
+    assert.match(check.body, new RegExp(`href="${form}/which-bin\\?change=1"`));
+
+    res = await v.post(`${form}/submit`, {});
+    assert.equal(res.headers.location, `${form}/done`);
+    const done = await v.get(`${form}/done`);
+    const reference = /<strong class="app-reference">(RF-[0-9A-Z]{4}-[0-9A-Z]{4})<\/strong>/.exec(
+      done.body,
+    )?.[1];
+    assert.ok(reference, 'the reference is on the confirmation page');
+    assert.match(done.body, /Overall, how did you feel about this service\?/);
+    assert.equal(await count('cases'), before.cases! + 1);
+
+    await createWorker({
+      db: t.app.services.db,
+      mailer: t.app.services.mailer,
+      now: () => new Date(),
+      logger: pino({ level: 'silent' }),
+    }).runDue();
+    const mail = (await t.app.inject({ url: '/dev/mail.json', headers: riverford })).json() as {
+      to: string;
+      subject: string;
+      text: string;
+    }[];
+    const confirmation = mail.find((m) => m.to === 'Jo@example.com');
+    assert.ok(confirmation, 'a confirmation went to the email given');
+    assert.match(confirmation.subject, new RegExp(reference));
+    assert.match(confirmation.text, new RegExp(`/track/${reference}`));
+    assert.ok(
+      mail.some((m) => m.to === 'hello@riverford.example' && m.subject.includes(reference)),
+      'the team is told',
+    );
+
+    const again = await v.post(`${form}/submit`, {});
+    assert.equal(again.headers.location, `${form}/done`);
+    assert.equal(await count('cases'), before.cases! + 1, 'sending again makes no second case');
+  });
+
+  it('keeps what was typed and explains the problem with an error summary', async () => {
+    const v = visitor();
+    await v.get(`${form}/which-bin`);
+    const res = await v.post(`${form}/which-bin`, {});
+    assert.equal(res.headers.location, `${form}/which-bin`);
+    const page = await v.get(`${form}/which-bin`);
+    assert.match(page.body, /govuk-error-summary/);
+    assert.match(page.body, /<title>Error: /);
+    assert.match(page.body, /href="#binType"/);
+    await v.post(`${form}/which-bin`, { binType: 'refuse' });
+    await v.get(`${form}/contact`);
+    await v.post(`${form}/contact`, { email: 'not an email' });
+    const contact = await v.get(`${form}/contact`);
+    assert.match(contact.body, /value="not an email"/);
+    assert.match(contact.body, /href="#email"/);
+  });
+
+  it('returns to check your answers after a change', async () => {
+    const v = visitor();
+    await v.get(`${form}/which-bin`);
+    await v.post(`${form}/which-bin`, { binType: 'refuse' });
+    await v.get(`${form}/contact`);
+    await v.post(`${form}/contact`, {});
+    const change = await v.get(`${form}/which-bin?change=1`);
+    assert.match(change.body, /value="refuse" checked/);
+    assert.match(change.body, new RegExp(`href="${form}/check"[^>]*>Back`));
+    const res = await v.post(`${form}/which-bin?change=1`, { binType: 'recycling' });
+    assert.equal(res.headers.location, `${form}/check`);
+    const check = await v.get(`${form}/check`);
+    assert.match(check.body, /Recycling/);
+  });
+});
+
+describe('crafted posts are refused and store nothing', () => {
+  const cases: [
+    string,
+    string,
+    Record<string, string | string[]>,
+    (v: ReturnType<typeof visitor>) => Promise<void>,
+  ][] = [
+    ['a skipped page', `${form}/contact`, { email: 'a@b.com' }, async () => {}],
+    ['an unknown field', `${form}/which-bin`, { binType: 'refuse', isAdmin: 'yes' }, async () => {}],
+    ['a value outside the options', `${form}/which-bin`, { binType: 'nuclear' }, async () => {}],
+    ['a field sent twice', `${form}/which-bin`, { binType: ['refuse', 'recycling'] }, async () => {}],
+  ];
+  for (const [name, url, fields] of cases) {
+    it(name, async () => {
+      const v = visitor();
+      await v.get(`${form}/which-bin`);
+      const drafts = await count('form_drafts');
+      const res = await v.post(url, fields);
+      assert.equal(res.statusCode, 400);
+      assert.match(res.body, /your answers were not saved/);
+      assert.equal(await count('form_drafts'), drafts);
+    });
+  }
+
+  it('an unpublished form', async () => {
+    const res = await t.app.inject({ url: '/forms/no-such-form', headers: riverford });
+    assert.equal(res.statusCode, 404);
+  });
+});
+
+describe('the form schema', () => {
+  it('is served for editors and integrators', async () => {
+    const res = await t.app.inject({ url: '/schemas/form.json', headers: riverford });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /schema\+json/);
+    assert.equal(res.json().$schema, 'https://json-schema.org/draft/2020-12/schema');
+  });
+});

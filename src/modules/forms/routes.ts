@@ -1,0 +1,404 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../../app.ts';
+import { AppError, notFound } from '../../platform/errors/errors.ts';
+import { findByPostcode } from '../../platform/gazetteer/store.ts';
+import { localise } from '../../platform/i18n/local-text.ts';
+import { rateLimits } from '../../platform/security/rate-limit.ts';
+import { satisfactionLevels, satisfactionToken } from '../engagement/service.ts';
+import {
+  type AddressAnswer,
+  type Answers,
+  applyPageAnswers,
+  assess,
+  contentBlocks,
+  type FieldError,
+  type FileAnswer,
+  type FormDefinition,
+  findPage,
+  firstIncompletePage,
+  formSchema,
+  messageText,
+  nextPageId,
+  pageAllowed,
+  parsePage,
+  previousPageId,
+  privacyNotice,
+  type RawBody,
+  type RawValues,
+  resolveJourney,
+  summarise,
+} from './engine/index.ts';
+import { sniffMimeType } from './file-type.ts';
+import { questionView } from './question-view.ts';
+import { draftLifetimeMs, submitDraft } from './runner.ts';
+import { loadDefinition } from './service.ts';
+import { createDraft, findDraft, saveDraftAnswers } from './store.ts';
+
+/** What the session remembers per form: the draft, errors to show once, addresses found. */
+interface FormSession {
+  draftId?: string;
+  flash?: { pageId: string; errors: FieldError[]; values: RawValues };
+  lookups?: Record<string, { postcode: string; addresses: AddressAnswer[] }>;
+  sent?: { reference: string };
+}
+
+type Sessions = Record<string, FormSession>;
+
+const maxUploadBytes = 10 * 1024 * 1024;
+
+export async function registerForms(
+  app: FastifyInstance,
+  services: Pick<Services, 'db' | 'mailer' | 'signer' | 'config' | 'i18n' | 'now' | 'files'>,
+): Promise<void> {
+  const { db, i18n, now, files } = services;
+
+  // Files arrive on the same POST as the page's other answers; nothing is kept on disk by
+  // the parser, and limits stop a large upload before it is read whole.
+  await app.register(multipart, {
+    attachFieldsToBody: true,
+    limits: { fileSize: maxUploadBytes, files: 10, fields: 100, fieldSize: 100_000, parts: 120 },
+  });
+
+  app.get('/schemas/form.json', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').type('application/schema+json').send(formSchema),
+  );
+
+  const formState = async (request: FastifyRequest, slug: string) => {
+    const session = await request.session();
+    const all = session.get<Sessions>('forms') ?? {};
+    const state = all[slug] ?? {};
+    const save = (next: FormSession) => session.set('forms', { ...all, [slug]: next });
+    return { session, state, save };
+  };
+
+  /** The definition the person is on: their draft's version, else the newest published. */
+  const load = async (request: FastifyRequest, slug: string) => {
+    const { state, save } = await formState(request, slug);
+    const draft = state.draftId ? await findDraft(db, request.tenant.id, state.draftId, now()) : undefined;
+    const loaded = await loadDefinition(db, request.tenant.id, slug, draft?.formVersion);
+    if (!loaded) throw notFound();
+    const serviceSlug = await serviceFor(request.tenant.id, slug);
+    return {
+      definition: loaded.definition,
+      version: loaded.version,
+      draft: draft?.submittedCaseId ? undefined : draft,
+      answers: (draft && !draft.submittedCaseId ? draft.answers : {}) as Answers,
+      state,
+      save,
+      serviceSlug,
+    };
+  };
+
+  const serviceFor = async (tenantId: string, formSlug: string) => {
+    const [row] = await db.query<{ slug: string }>(
+      'select slug from services where tenant_id = $1 and start_target = $2 and published limit 1',
+      [tenantId, `form:${formSlug}`],
+    );
+    return row?.slug ?? null;
+  };
+
+  const pageUrl = (slug: string, pageId: string) => `/forms/${slug}/${pageId}`;
+
+  app.get('/forms/:slug', async (request, reply) => {
+    const { slug } = request.params as { slug: string };
+    const { definition, answers } = await load(request, slug);
+    const next = firstIncompletePage(definition, answers);
+    return reply.redirect(next ? pageUrl(slug, next) : `/forms/${slug}/check`, 303);
+  });
+
+  app.get('/forms/:slug/privacy', async (request, reply) => {
+    const { slug } = request.params as { slug: string };
+    const { definition } = await load(request, slug);
+    const fields = privacyNotice(definition).map((f) => ({
+      key: { text: localise(f.label, request.lang).text },
+      value: {
+        text: `${localise(f.purpose, request.lang).text} ${localise(f.retention.text, request.lang).text}`,
+      },
+    }));
+    return reply.render('modules/forms/views/privacy.njk', { definition, fields, slug });
+  });
+
+  app.get('/forms/:slug/check', async (request, reply) => {
+    const { slug } = request.params as { slug: string };
+    const { definition, answers, draft } = await load(request, slug);
+    const missing = firstIncompletePage(definition, answers);
+    if (!draft || missing) return reply.redirect(pageUrl(slug, missing ?? definition.pages[0]!.id), 303);
+    const rows = summarise(definition, answers, request.lang, {
+      changeHref: `/forms/${slug}/{page}?change=1`,
+    }).map((row) => ({
+      key: { text: row.item ? `${row.item.label}: ${row.label}` : row.label },
+      value: { html: row.lines.map(escapeHtml).join('<br>') || escapeHtml(row.value) },
+      actions: {
+        items: [
+          {
+            href: row.changeHref,
+            text: i18n.t(request.lang)('forms.check.change'),
+            visuallyHiddenText: row.label,
+          },
+        ],
+      },
+    }));
+    const outcomes = assess(definition, answers).map((a) => ({
+      title: localise(a.title, request.lang).text,
+      result: localise(a.result.title, request.lang).text,
+      body: localise(a.result.body, request.lang).text,
+    }));
+    return reply.header('cache-control', 'no-store').render('modules/forms/views/check.njk', {
+      definition,
+      slug,
+      rows,
+      outcomes,
+      backLink: pageUrl(slug, lastShownPage(definition, answers)),
+    });
+  });
+
+  app.post(
+    '/forms/:slug/submit',
+    { config: { rateLimit: rateLimits.publicPost } },
+    async (request, reply) => {
+      const { slug } = request.params as { slug: string };
+      const { state, save } = await formState(request, slug);
+      if (!state.draftId) return reply.redirect(state.sent ? `/forms/${slug}/done` : `/forms/${slug}`, 303);
+      const draft = await findDraft(db, request.tenant.id, state.draftId, now());
+      if (!draft) return reply.redirect(`/forms/${slug}`, 303);
+      const loaded = await loadDefinition(db, request.tenant.id, slug, draft.formVersion);
+      if (!loaded) throw notFound();
+      const result = await submitDraft(services, {
+        tenant: request.tenant,
+        draftId: draft.id,
+        definition: loaded.definition,
+        serviceSlug: await serviceFor(request.tenant.id, slug),
+        lang: request.lang,
+        t: i18n.t(request.lang),
+      });
+      if (result.kind === 'incomplete') return reply.redirect(`/forms/${slug}`, 303);
+      if (result.kind === 'gone') return reply.redirect(`/forms/${slug}`, 303);
+      save({ sent: { reference: result.reference } });
+      return reply.redirect(`/forms/${slug}/done`, 303);
+    },
+  );
+
+  app.get('/forms/:slug/done', async (request, reply) => {
+    const { slug } = request.params as { slug: string };
+    const { state } = await formState(request, slug);
+    if (!state.sent) return reply.redirect(`/forms/${slug}`, 303);
+    const loaded = await loadDefinition(db, request.tenant.id, slug);
+    if (!loaded) throw notFound();
+    const [row] = await db.query<{ email: string | null }>(
+      `select s.email from cases c join submissions s on s.tenant_id = c.tenant_id and s.case_id = c.id
+        where c.tenant_id = $1 and c.reference = $2`,
+      [request.tenant.id, state.sent.reference],
+    );
+    const reference = state.sent.reference;
+    return reply.header('cache-control', 'no-store').render('modules/forms/views/confirmation.njk', {
+      definition: loaded.definition,
+      reference,
+      emailed: Boolean(row?.email),
+      next: blocks(localise(loaded.definition.confirmation.body, request.lang).text),
+      satisfaction: {
+        reference,
+        token: satisfactionToken(services.signer, request.tenant.id, reference),
+        levels: satisfactionLevels,
+        values: {},
+        errors: {},
+        maxComment: 1200,
+        headingLevel: 'section',
+      },
+    });
+  });
+
+  app.get('/forms/:slug/:pageId', async (request, reply) => {
+    const { slug, pageId } = request.params as { slug: string; pageId: string };
+    const { definition, answers, state, save } = await load(request, slug);
+    const page = findPage(definition, pageId);
+    if (!page) throw notFound();
+    if (!pageAllowed(definition, answers, pageId)) {
+      const next = firstIncompletePage(definition, answers);
+      return reply.redirect(next ? pageUrl(slug, next) : `/forms/${slug}/check`, 303);
+    }
+    const flash = state.flash?.pageId === pageId ? state.flash : undefined;
+    if (state.flash) save({ ...state, flash: undefined });
+    const t = i18n.t(request.lang);
+    const shown = resolveJourney(definition, answers).pages.find((v) => v.page.id === pageId);
+    const questions = shown?.questions ?? [];
+    const title = page.title ? localise(page.title, request.lang).text : undefined;
+    const errors = flash?.errors ?? [];
+    const change = (request.query as { change?: string }).change === '1';
+    const previous = previousPageId(definition, answers, pageId);
+    return reply.header('cache-control', 'no-store').render('modules/forms/views/page.njk', {
+      definition,
+      slug,
+      page,
+      pageTitle: title,
+      formTitle: localise(definition.title, request.lang).text,
+      content: page.content ? blocks(localise(page.content, request.lang).text) : [],
+      questions: questions.map((q) =>
+        questionView(q, {
+          lang: request.lang,
+          t,
+          isPageHeading: !title && questions.length === 1,
+          errors,
+          values: flash?.values,
+          answer: answers[q.id] as never,
+          addressLookup: state.lookups?.[q.id],
+        }),
+      ),
+      multipart: questions.some((q) => q.type === 'file'),
+      action: `${pageUrl(slug, pageId)}${change ? '?change=1' : ''}`,
+      errorSummary: errors.map((e) => ({ text: messageText(e.message, request.lang, t), href: e.href })),
+      backLink: change ? `/forms/${slug}/check` : previous ? pageUrl(slug, previous) : '/',
+      first: !previous,
+    });
+  });
+
+  app.post(
+    '/forms/:slug/:pageId',
+    { config: { rateLimit: rateLimits.publicPost } },
+    async (request, reply) => {
+      const { slug, pageId } = request.params as { slug: string; pageId: string };
+      const { definition, version, answers, draft, state, save } = await load(request, slug);
+      const page = findPage(definition, pageId);
+      if (!page) throw notFound();
+      // A page asked out of order (a skipped page, a hidden one) is refused: nothing is stored.
+      if (!pageAllowed(definition, answers, pageId)) throw refused();
+      const change = (request.query as { change?: string }).change === '1';
+      const { body, uploads } = await readBody(request);
+
+      const find = body._find;
+      if (typeof find === 'string') {
+        const question = page.questions.find((q) => q.id === find && q.type === 'address');
+        if (!question) throw refused();
+        const postcode = String(body[`${find}-postcode`] ?? '').slice(0, 20);
+        const found = await findByPostcode(db, request.tenant.id, postcode);
+        const addresses = found.map((a) => ({
+          uprn: a.uprn,
+          line1: a.line1,
+          ...(a.line2 ? { line2: a.line2 } : {}),
+          town: a.town,
+          postcode: a.postcode,
+        }));
+        save({ ...state, lookups: { ...state.lookups, [find]: { postcode, addresses } }, flash: undefined });
+        return reply.redirect(`${pageUrl(slug, pageId)}${change ? '?change=1' : ''}#${find}-uprn`, 303);
+      }
+
+      const offered: Record<string, AddressAnswer> = {};
+      for (const lookup of Object.values(state.lookups ?? {})) {
+        for (const a of lookup.addresses) if (a.uprn) offered[a.uprn] = a;
+      }
+      const stored = await storeUploads(request.tenant.id, uploads);
+      const result = parsePage(definition, page, body, stored, {
+        answers,
+        addresses: offered,
+      });
+      if (result.kind === 'crafted') {
+        await discard(request.tenant.id, stored);
+        request.log.warn({ reason: result.reason, form: slug, page: pageId }, 'refused a crafted form post');
+        throw refused();
+      }
+      if (result.errors.length) {
+        await discard(request.tenant.id, stored);
+        save({ ...state, flash: { pageId, errors: result.errors, values: result.values } });
+        return reply.redirect(`${pageUrl(slug, pageId)}${change ? '?change=1' : ''}`, 303);
+      }
+      const next = applyPageAnswers(definition, answers, page, result.answers);
+      const expires = new Date(now().getTime() + draftLifetimeMs);
+      let draftId = draft?.id;
+      if (draftId) await saveDraftAnswers(db, request.tenant.id, draftId, next, expires);
+      else
+        draftId = await createDraft(db, request.tenant.id, {
+          formSlug: slug,
+          formVersion: version,
+          answers: next,
+          expiresAt: expires,
+        });
+      save({ draftId, lookups: state.lookups });
+
+      const missing = firstIncompletePage(definition, next);
+      if (change) return reply.redirect(missing ? pageUrl(slug, missing) : `/forms/${slug}/check`, 303);
+      const following = nextPageId(definition, next, pageId);
+      return reply.redirect(following ? pageUrl(slug, following) : `/forms/${slug}/check`, 303);
+    },
+  );
+
+  /** Form fields and uploaded files, from a urlencoded or a multipart body. */
+  async function readBody(request: FastifyRequest) {
+    const raw = (request.body ?? {}) as Record<string, unknown>;
+    const body: RawBody = {};
+    const uploads: Record<string, { filename: string; bytes: Buffer }[]> = {};
+    for (const [name, value] of Object.entries(raw)) {
+      const parts = Array.isArray(value) ? value : [value];
+      for (const part of parts) {
+        if (part && typeof part === 'object' && 'type' in part) {
+          const p = part as {
+            type: string;
+            value?: unknown;
+            filename?: string;
+            toBuffer?: () => Promise<Buffer>;
+          };
+          if (p.type === 'file' && p.toBuffer) {
+            const bytes = await p.toBuffer();
+            if (bytes.length === 0 && !p.filename) continue;
+            (uploads[name] ??= []).push({ filename: p.filename ?? 'file', bytes });
+          } else {
+            add(body, name, String(p.value ?? ''));
+          }
+        } else if (typeof part === 'string') {
+          add(body, name, part);
+        }
+      }
+    }
+    return { body, uploads };
+  }
+
+  async function storeUploads(
+    tenantId: string,
+    uploads: Record<string, { filename: string; bytes: Buffer }[]>,
+  ): Promise<Record<string, FileAnswer[]>> {
+    const out: Record<string, FileAnswer[]> = {};
+    for (const [name, list] of Object.entries(uploads)) {
+      for (const upload of list) {
+        if (upload.bytes.length === 0) continue;
+        const mimeType = sniffMimeType(upload.bytes) ?? 'application/octet-stream';
+        const saved = await files.put(tenantId, upload.bytes, {
+          filename: upload.filename,
+          contentType: mimeType,
+        });
+        (out[name] ??= []).push({
+          id: saved.id,
+          filename: saved.filename,
+          mimeType,
+          size: upload.bytes.length,
+        });
+      }
+    }
+    return out;
+  }
+
+  async function discard(tenantId: string, stored: Record<string, FileAnswer[]>) {
+    for (const list of Object.values(stored)) for (const f of list) await files.delete(tenantId, f.id);
+  }
+}
+
+function add(body: RawBody, name: string, value: string) {
+  const existing = body[name];
+  if (existing === undefined) body[name] = value;
+  else body[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+}
+
+function refused(): AppError {
+  return new AppError('refused');
+}
+
+function lastShownPage(definition: FormDefinition, answers: Answers): string {
+  const pages = resolveJourney(definition, answers).pages;
+  return pages[pages.length - 1]?.page.id ?? definition.pages[0]!.id;
+}
+
+function blocks(text: string) {
+  return contentBlocks(text);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
