@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from './db/database.ts';
+import { deleteExpiredDrafts } from './modules/forms/store.ts';
 import { pruneDoneJobs } from './platform/outbox/outbox.ts';
 import { deleteExpiredRateLimits } from './platform/security/rate-limit-store.ts';
 import { deleteExpiredSessions } from './platform/sessions/sessions.ts';
@@ -11,6 +12,7 @@ export async function runHousekeeping(db: Database, now: Date): Promise<{ sessio
   const sessions = await deleteExpiredSessions(db, now);
   const jobs = await pruneDoneJobs(db, new Date(now.getTime() - doneJobsKeptMs));
   await deleteExpiredRateLimits(db, now);
+  await deleteExpiredDrafts(db, now);
   return { sessions, jobs };
 }
 

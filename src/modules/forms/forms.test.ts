@@ -181,3 +181,47 @@ describe('the form schema', () => {
     assert.equal(res.json().$schema, 'https://json-schema.org/draft/2020-12/schema');
   });
 });
+
+describe('save and come back later', () => {
+  it('emails a single-use link that brings the answers back in another browser', async () => {
+    const v = visitor();
+    await v.get(`${form}/which-bin`);
+    await v.post(`${form}/which-bin`, { binType: 'recycling' });
+    const page = await v.get(`${form}/contact`);
+    assert.match(page.body, new RegExp(`href="${form}/save"`));
+    await v.get(`${form}/save`);
+    const empty = await v.post(`${form}/save`, { email: '' });
+    assert.equal(empty.headers.location, `${form}/save`);
+    assert.match((await v.get(`${form}/save`)).body, /Enter your email address/);
+    const saved = await v.post(`${form}/save`, { email: 'saver@example.com' });
+    assert.equal(saved.headers.location, `${form}/saved`);
+    assert.match((await v.get(`${form}/saved`)).body, /We have sent a link to saver@example\.com/);
+
+    await createWorker({
+      db: t.app.services.db,
+      mailer: t.app.services.mailer,
+      now: () => new Date(),
+      logger: pino({ level: 'silent' }),
+    }).runDue();
+    const mail = (await t.app.inject({ url: '/dev/mail.json', headers: riverford })).json() as {
+      to: string;
+      text: string;
+    }[];
+    const link = /http:\/\/riverford\.localhost:\d+(\/forms\/resume\/[\w-]+)/.exec(
+      mail.find((m) => m.to === 'saver@example.com')?.text ?? '',
+    )?.[1];
+    assert.ok(link, 'the email holds a resume link');
+
+    const elsewhere = visitor();
+    const resumed = await elsewhere.get(link);
+    assert.equal(resumed.statusCode, 303);
+    // Only an optional email is left, so the form is complete: straight to the summary.
+    assert.equal(resumed.headers.location, `${form}/check`);
+    const check = await elsewhere.get(`${form}/check`);
+    assert.match(check.body, /Recycling/, 'the answers given before saving are back');
+
+    const again = await visitor().get(link);
+    assert.equal(again.statusCode, 410, 'the link works once');
+    assert.match(again.body, /This link has expired or has been used/);
+  });
+});

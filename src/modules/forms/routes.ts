@@ -32,6 +32,7 @@ import {
 import { sniffMimeType } from './file-type.ts';
 import { questionView } from './question-view.ts';
 import { draftLifetimeMs, submitDraft } from './runner.ts';
+import { registerSaveAndReturn } from './save-routes.ts';
 import { loadDefinition } from './service.ts';
 import { createDraft, findDraft, saveDraftAnswers } from './store.ts';
 
@@ -59,6 +60,8 @@ export async function registerForms(
     attachFieldsToBody: true,
     limits: { fileSize: maxUploadBytes, files: 10, fields: 100, fieldSize: 100_000, parts: 120 },
   });
+
+  registerSaveAndReturn(app, services);
 
   app.get('/schemas/form.json', async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=3600').type('application/schema+json').send(formSchema),
@@ -249,6 +252,7 @@ export async function registerForms(
       errorSummary: errors.map((e) => ({ text: messageText(e.message, request.lang, t), href: e.href })),
       backLink: change ? `/forms/${slug}/check` : previous ? pageUrl(slug, previous) : '/',
       first: !previous,
+      hasDraft: Boolean(state.draftId),
     });
   });
 

@@ -118,3 +118,35 @@ export async function markDraftSubmitted(
 export async function deleteExpiredDrafts(q: Queryable, at: Date): Promise<number> {
   return (await q.query('delete from form_drafts where expires_at <= $1 returning 1', [at])).length;
 }
+
+/** Keeps the draft for its owner's return: one link, by email, usable once before it expires. */
+export async function setResumeToken(
+  q: Queryable,
+  tenantId: string,
+  id: string,
+  r: { email: string; tokenHash: string; expiresAt: Date; draftExpiresAt: Date },
+): Promise<void> {
+  await q.query(
+    `update form_drafts set email = $3, resume_token_hash = $4, resume_expires_at = $5,
+       expires_at = greatest(expires_at, $6), updated_at = now()
+      where tenant_id = $1 and id = $2 and submitted_case_id is null`,
+    [tenantId, id, r.email, r.tokenHash, r.expiresAt, r.draftExpiresAt],
+  );
+}
+
+/** Uses up a resume link: returns its draft once, and never again. */
+export async function takeResumeToken(
+  q: Queryable,
+  tenantId: string,
+  tokenHash: string,
+  now: Date,
+): Promise<Draft | undefined> {
+  const [row] = await q.query<Draft>(
+    `update form_drafts set resume_token_hash = null, resume_expires_at = null, updated_at = now()
+      where tenant_id = $1 and resume_token_hash = $2 and resume_expires_at > $3 and expires_at > $3
+        and submitted_case_id is null
+      returning ${draftColumns}`,
+    [tenantId, tokenHash, now],
+  );
+  return row;
+}
