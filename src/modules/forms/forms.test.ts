@@ -225,3 +225,85 @@ describe('save and come back later', () => {
     assert.match(again.body, /This link has expired or has been used/);
   });
 });
+
+describe('an "add another" section and an eligibility check', () => {
+  it('adds, changes and removes items, then shows the assessment on check your answers', async () => {
+    const { fixtures } = await import('./engine/fixtures/index.ts');
+    await publishForm(
+      t.app.services.db,
+      t.tenants.riverford.id,
+      fixtures['single-person-discount'] as { slug: string },
+    );
+    const f = '/forms/single-person-discount';
+    const v = visitor();
+    const step = async (page: string, fields: Record<string, string>) => {
+      await v.get(`${f}/${page}`);
+      return v.post(`${f}/${page}`, fields);
+    };
+    await step('address', {
+      'address-line1': '1 High Street',
+      'address-town': 'Riverford',
+      'address-postcode': 'RF1 1AA',
+    });
+    await step('account-number', { accountNumber: '12345678' });
+    await step('your-name', { fullName: 'Sam Jones' });
+    const yes = await step('other-adults', { otherAdults: 'yes' });
+    assert.equal(yes.headers.location, `${f}/adults`);
+    assert.equal(
+      (await v.get(`${f}/adults`)).headers.location,
+      `${f}/adults/1`,
+      'the first item is asked for at once',
+    );
+
+    const adult = (name: string, year: string, status: string) => ({
+      adultName: name,
+      'adultDateOfBirth-day': '1',
+      'adultDateOfBirth-month': '2',
+      'adultDateOfBirth-year': year,
+      adultStatus: status,
+    });
+    assert.equal(
+      (await step('adults/1', adult('Alex', '2004', 'full-time-student'))).headers.location,
+      `${f}/adults`,
+    );
+    const list = await v.get(`${f}/adults`);
+    assert.match(list.body, /You have added 1 adult/);
+    assert.equal(
+      (await v.post(`${f}/adults`, {})).headers.location,
+      `${f}/adults`,
+      'yes or no must be chosen',
+    );
+    assert.match((await v.get(`${f}/adults`)).body, /Select yes if you need to add another/);
+    assert.equal((await v.post(`${f}/adults`, { addAnother: 'yes' })).headers.location, `${f}/adults/2`);
+    await step('adults/2', adult('Bo', '1980', 'none'));
+    assert.match((await v.get(`${f}/adults`)).body, /You have added 2 adult/);
+    await v.post(`${f}/adults/2/remove`, {});
+    assert.match((await v.get(`${f}/adults`)).body, /You have added 1 adult/);
+    assert.equal((await v.post(`${f}/adults`, { addAnother: 'no' })).headers.location, `${f}/start-date`);
+
+    const today = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/London',
+      day: 'numeric',
+      month: 'numeric',
+      year: 'numeric',
+    })
+      .format(new Date())
+      .split('/');
+    await step('start-date', {
+      'discountFrom-day': today[0]!,
+      'discountFrom-month': today[1]!,
+      'discountFrom-year': today[2]!,
+    });
+    await step('contact', { email: 'sam@example.com', phone: '' });
+    const last = await step('declaration', { declaration: 'yes' });
+    assert.equal(last.headers.location, `${f}/check`);
+    const check = await v.get(`${f}/check`);
+    assert.match(check.body, /Adult 1: /);
+    assert.match(check.body, /Alex/);
+    assert.match(
+      check.body,
+      /You may get single person discount/,
+      'the eligibility result is shown before sending',
+    );
+  });
+});

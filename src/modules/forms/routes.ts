@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.ts';
 import { AppError, notFound } from '../../platform/errors/errors.ts';
 import { findByPostcode } from '../../platform/gazetteer/store.ts';
@@ -11,6 +11,7 @@ import {
   type Answers,
   applyPageAnswers,
   assess,
+  canAddRepeatItem,
   contentBlocks,
   type FieldError,
   type FileAnswer,
@@ -26,7 +27,10 @@ import {
   privacyNotice,
   type RawBody,
   type RawValues,
+  removeRepeatItem,
+  repeatItems,
   resolveJourney,
+  setRepeatItems,
   summarise,
 } from './engine/index.ts';
 import { sniffMimeType } from './file-type.ts';
@@ -211,24 +215,45 @@ export async function registerForms(
     });
   });
 
-  app.get('/forms/:slug/:pageId', async (request, reply) => {
-    const { slug, pageId } = request.params as { slug: string; pageId: string };
+  /** A question page, or one item of an "add another" section (item is 1-based). */
+  const showPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    slug: string,
+    pageId: string,
+    item?: number,
+  ) => {
     const { definition, answers, state, save } = await load(request, slug);
     const page = findPage(definition, pageId);
-    if (!page) throw notFound();
+    if (!page || Boolean(page.repeat) !== (item !== undefined)) throw notFound();
     if (!pageAllowed(definition, answers, pageId)) {
       const next = firstIncompletePage(definition, answers);
       return reply.redirect(next ? pageUrl(slug, next) : `/forms/${slug}/check`, 303);
     }
-    const flash = state.flash?.pageId === pageId ? state.flash : undefined;
+    const items = page.repeat ? repeatItems(answers, pageId) : [];
+    const index = item === undefined ? undefined : item - 1;
+    if (
+      index !== undefined &&
+      (index < 0 ||
+        index > items.length ||
+        (index === items.length && !canAddRepeatItem(definition, answers, pageId)))
+    ) {
+      return reply.redirect(pageUrl(slug, pageId), 303);
+    }
+    const flashKey = item === undefined ? pageId : `${pageId}/${item}`;
+    const flash = state.flash?.pageId === flashKey ? state.flash : undefined;
     if (state.flash) save({ ...state, flash: undefined });
     const t = i18n.t(request.lang);
     const shown = resolveJourney(definition, answers).pages.find((v) => v.page.id === pageId);
     const questions = shown?.questions ?? [];
-    const title = page.title ? localise(page.title, request.lang).text : undefined;
+    const itemLabel = page.repeat ? localise(page.repeat.itemLabel, request.lang).text : undefined;
+    const title = page.title
+      ? `${localise(page.title, request.lang).text}${item ? ` (${itemLabel} ${item})` : ''}`
+      : undefined;
     const errors = flash?.errors ?? [];
     const change = (request.query as { change?: string }).change === '1';
     const previous = previousPageId(definition, answers, pageId);
+    const stored = (index === undefined ? answers : (items[index] ?? {})) as Answers;
     return reply.header('cache-control', 'no-store').render('modules/forms/views/page.njk', {
       definition,
       slug,
@@ -243,18 +268,194 @@ export async function registerForms(
           isPageHeading: !title && questions.length === 1,
           errors,
           values: flash?.values,
-          answer: answers[q.id] as never,
+          answer: stored[q.id] as never,
           addressLookup: state.lookups?.[q.id],
         }),
       ),
       multipart: questions.some((q) => q.type === 'file'),
-      action: `${pageUrl(slug, pageId)}${change ? '?change=1' : ''}`,
+      action: `${pageUrl(slug, pageId)}${item ? `/${item}` : ''}${change ? '?change=1' : ''}`,
       errorSummary: errors.map((e) => ({ text: messageText(e.message, request.lang, t), href: e.href })),
-      backLink: change ? `/forms/${slug}/check` : previous ? pageUrl(slug, previous) : '/',
-      first: !previous,
+      backLink: change
+        ? `/forms/${slug}/check`
+        : item
+          ? items.length
+            ? pageUrl(slug, pageId)
+            : previous
+              ? pageUrl(slug, previous)
+              : '/'
+          : previous
+            ? pageUrl(slug, previous)
+            : '/',
+      first: !previous && !item,
       hasDraft: Boolean(state.draftId),
     });
+  };
+
+  /** The list of an "add another" section, and the question whether to add another. */
+  const showRepeatList = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    slug: string,
+    pageId: string,
+  ) => {
+    const { definition, answers, state, save } = await load(request, slug);
+    const page = findPage(definition, pageId);
+    if (!page?.repeat) throw notFound();
+    if (!pageAllowed(definition, answers, pageId)) {
+      const next = firstIncompletePage(definition, answers);
+      return reply.redirect(next ? pageUrl(slug, next) : `/forms/${slug}/check`, 303);
+    }
+    const items = repeatItems(answers, pageId);
+    if (!items.length && page.repeat.min > 0) return reply.redirect(`${pageUrl(slug, pageId)}/1`, 303);
+    const flash = state.flash?.pageId === pageId ? state.flash : undefined;
+    if (state.flash) save({ ...state, flash: undefined });
+    const t = i18n.t(request.lang);
+    const rows = summarise(definition, answers, request.lang);
+    const itemLabel = localise(page.repeat.itemLabel, request.lang).text;
+    const previous = previousPageId(definition, answers, pageId);
+    const errors = flash?.errors ?? [];
+    return reply.header('cache-control', 'no-store').render('modules/forms/views/repeat-list.njk', {
+      slug,
+      pageId,
+      formTitle: localise(definition.title, request.lang).text,
+      heading: t(items.length === 1 ? 'forms.repeat.added-one' : 'forms.repeat.added-other', {
+        count: items.length,
+        item: itemLabel.toLocaleLowerCase(request.lang),
+      }),
+      items: items.map((_, i) => ({
+        number: i + 1,
+        label: `${itemLabel} ${i + 1}`,
+        rows: rows
+          .filter((r) => r.pageId === pageId && r.item?.index === i)
+          .map((r) => ({ key: { text: r.label }, value: { text: r.value } })),
+      })),
+      canAdd: canAddRepeatItem(definition, answers, pageId),
+      addAnotherLabel: localise(page.repeat.addAnotherLabel, request.lang).text,
+      error: errors[0] ? { text: messageText(errors[0].message, request.lang, t) } : undefined,
+      errorSummary: errors.map((e) => ({ text: messageText(e.message, request.lang, t), href: e.href })),
+      change: (request.query as { change?: string }).change === '1',
+      backLink: previous ? pageUrl(slug, previous) : '/',
+    });
+  };
+
+  app.get('/forms/:slug/:pageId', async (request, reply) => {
+    const { slug, pageId } = request.params as { slug: string; pageId: string };
+    const { definition } = await load(request, slug);
+    if (findPage(definition, pageId)?.repeat) return showRepeatList(request, reply, slug, pageId);
+    return showPage(request, reply, slug, pageId);
   });
+
+  app.get('/forms/:slug/:pageId/:item', async (request, reply) => {
+    const { slug, pageId, item } = request.params as { slug: string; pageId: string; item: string };
+    if (!/^[1-9]\d{0,2}$/.test(item)) throw notFound();
+    return showPage(request, reply, slug, pageId, Number(item));
+  });
+
+  /** Saves the answers and moves on: to the next page, back to the summary, or to the list. */
+  const answerPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    slug: string,
+    pageId: string,
+    item?: number,
+  ) => {
+    const { definition, version, answers, draft, state, save } = await load(request, slug);
+    const page = findPage(definition, pageId);
+    if (!page || Boolean(page.repeat) !== (item !== undefined)) throw notFound();
+    // A page asked out of order (a skipped page, a hidden one) is refused: nothing is stored.
+    if (!pageAllowed(definition, answers, pageId)) throw refused();
+    const index = item === undefined ? undefined : item - 1;
+    const items = page.repeat ? repeatItems(answers, pageId) : [];
+    if (
+      index !== undefined &&
+      (index > items.length || (index === items.length && !canAddRepeatItem(definition, answers, pageId)))
+    ) {
+      throw refused();
+    }
+    const change = (request.query as { change?: string }).change === '1';
+    const here = `${pageUrl(slug, pageId)}${item ? `/${item}` : ''}`;
+    const { body, uploads } = await readBody(request);
+
+    const find = body._find;
+    if (typeof find === 'string') {
+      const question = page.questions.find((q) => q.id === find && q.type === 'address');
+      if (!question) throw refused();
+      const postcode = String(body[`${find}-postcode`] ?? '').slice(0, 20);
+      const found = await findByPostcode(db, request.tenant.id, postcode);
+      const addresses = found.map((a) => ({
+        uprn: a.uprn,
+        line1: a.line1,
+        ...(a.line2 ? { line2: a.line2 } : {}),
+        town: a.town,
+        postcode: a.postcode,
+      }));
+      save({ ...state, lookups: { ...state.lookups, [find]: { postcode, addresses } }, flash: undefined });
+      return reply.redirect(`${here}${change ? '?change=1' : ''}#${find}-uprn`, 303);
+    }
+
+    const offered: Record<string, AddressAnswer> = {};
+    for (const lookup of Object.values(state.lookups ?? {})) {
+      for (const a of lookup.addresses) if (a.uprn) offered[a.uprn] = a;
+    }
+    const stored = await storeUploads(request.tenant.id, uploads);
+    const result = parsePage(definition, page, body, stored, {
+      answers,
+      addresses: offered,
+      ...(index !== undefined && index < items.length ? { itemIndex: index } : {}),
+    });
+    if (result.kind === 'crafted') {
+      await discard(request.tenant.id, stored);
+      request.log.warn({ reason: result.reason, form: slug, page: pageId }, 'refused a crafted form post');
+      throw refused();
+    }
+    if (result.errors.length) {
+      await discard(request.tenant.id, stored);
+      save({
+        ...state,
+        flash: { pageId: item ? `${pageId}/${item}` : pageId, errors: result.errors, values: result.values },
+      });
+      return reply.redirect(`${here}${change ? '?change=1' : ''}`, 303);
+    }
+    const next = applyPageAnswers(definition, answers, page, result.answers, index);
+    await saveAnswers(request, slug, version, draft?.id, next, state, save);
+    if (item) return reply.redirect(`${pageUrl(slug, pageId)}${change ? '?change=1' : ''}`, 303);
+    return reply.redirect(afterPage(slug, definition, next, pageId, change), 303);
+  };
+
+  const saveAnswers = async (
+    request: FastifyRequest,
+    slug: string,
+    version: number,
+    draftId: string | undefined,
+    answers: Answers,
+    state: FormSession,
+    save: (next: FormSession) => void,
+  ) => {
+    const expires = new Date(now().getTime() + draftLifetimeMs);
+    let id = draftId;
+    if (id) await saveDraftAnswers(db, request.tenant.id, id, answers, expires);
+    else
+      id = await createDraft(db, request.tenant.id, {
+        formSlug: slug,
+        formVersion: version,
+        answers,
+        expiresAt: expires,
+      });
+    save({ draftId: id, lookups: state.lookups });
+  };
+
+  const afterPage = (
+    slug: string,
+    definition: FormDefinition,
+    answers: Answers,
+    pageId: string,
+    change: boolean,
+  ) => {
+    const missing = firstIncompletePage(definition, answers);
+    if (change) return missing ? pageUrl(slug, missing) : `/forms/${slug}/check`;
+    const following = nextPageId(definition, answers, pageId);
+    return following ? pageUrl(slug, following) : `/forms/${slug}/check`;
+  };
 
   app.post(
     '/forms/:slug/:pageId',
@@ -263,65 +464,67 @@ export async function registerForms(
       const { slug, pageId } = request.params as { slug: string; pageId: string };
       const { definition, version, answers, draft, state, save } = await load(request, slug);
       const page = findPage(definition, pageId);
-      if (!page) throw notFound();
-      // A page asked out of order (a skipped page, a hidden one) is refused: nothing is stored.
+      if (!page?.repeat) return answerPage(request, reply, slug, pageId);
+      // The list of an "add another" section: add another, or move on.
       if (!pageAllowed(definition, answers, pageId)) throw refused();
+      const { body } = await readBody(request);
       const change = (request.query as { change?: string }).change === '1';
-      const { body, uploads } = await readBody(request);
-
-      const find = body._find;
-      if (typeof find === 'string') {
-        const question = page.questions.find((q) => q.id === find && q.type === 'address');
-        if (!question) throw refused();
-        const postcode = String(body[`${find}-postcode`] ?? '').slice(0, 20);
-        const found = await findByPostcode(db, request.tenant.id, postcode);
-        const addresses = found.map((a) => ({
-          uprn: a.uprn,
-          line1: a.line1,
-          ...(a.line2 ? { line2: a.line2 } : {}),
-          town: a.town,
-          postcode: a.postcode,
-        }));
-        save({ ...state, lookups: { ...state.lookups, [find]: { postcode, addresses } }, flash: undefined });
-        return reply.redirect(`${pageUrl(slug, pageId)}${change ? '?change=1' : ''}#${find}-uprn`, 303);
+      const known = new Set(['_csrf', 'addAnother']);
+      if (Object.keys(body).some((k) => !known.has(k))) throw refused();
+      const choice = body.addAnother;
+      const items = repeatItems(answers, pageId);
+      const canAdd = canAddRepeatItem(definition, answers, pageId);
+      if (choice !== undefined && choice !== 'yes' && choice !== 'no') throw refused();
+      if (canAdd && choice === undefined) {
+        const error: FieldError = {
+          questionId: 'addAnother',
+          href: '#addAnother',
+          message: { key: 'forms.repeat.choose' },
+        };
+        save({ ...state, flash: { pageId, errors: [error], values: {} } });
+        return reply.redirect(pageUrl(slug, pageId), 303);
       }
+      if (choice === 'yes' && canAdd)
+        return reply.redirect(`${pageUrl(slug, pageId)}/${items.length + 1}`, 303);
+      if (items.length < page.repeat.min)
+        return reply.redirect(`${pageUrl(slug, pageId)}/${items.length + 1}`, 303);
+      // "No" with no items is an answer too: the section is done, empty.
+      const next = items.length ? answers : setRepeatItems(definition, answers, pageId, []);
+      if (!items.length) await saveAnswers(request, slug, version, draft?.id, next, state, save);
+      return reply.redirect(afterPage(slug, definition, next, pageId, change), 303);
+    },
+  );
 
-      const offered: Record<string, AddressAnswer> = {};
-      for (const lookup of Object.values(state.lookups ?? {})) {
-        for (const a of lookup.addresses) if (a.uprn) offered[a.uprn] = a;
-      }
-      const stored = await storeUploads(request.tenant.id, uploads);
-      const result = parsePage(definition, page, body, stored, {
-        answers,
-        addresses: offered,
-      });
-      if (result.kind === 'crafted') {
-        await discard(request.tenant.id, stored);
-        request.log.warn({ reason: result.reason, form: slug, page: pageId }, 'refused a crafted form post');
+  app.post(
+    '/forms/:slug/:pageId/:item',
+    { config: { rateLimit: rateLimits.publicPost } },
+    async (request, reply) => {
+      const { slug, pageId, item } = request.params as { slug: string; pageId: string; item: string };
+      if (!/^[1-9]\d{0,2}$/.test(item)) throw notFound();
+      return answerPage(request, reply, slug, pageId, Number(item));
+    },
+  );
+
+  app.post(
+    '/forms/:slug/:pageId/:item/remove',
+    { config: { rateLimit: rateLimits.publicPost } },
+    async (request, reply) => {
+      const { slug, pageId, item } = request.params as { slug: string; pageId: string; item: string };
+      const { definition, version, answers, draft, state, save } = await load(request, slug);
+      const page = findPage(definition, pageId);
+      const index = Number(item) - 1;
+      if (
+        !page?.repeat ||
+        !Number.isInteger(index) ||
+        index < 0 ||
+        index >= repeatItems(answers, pageId).length
+      ) {
         throw refused();
       }
-      if (result.errors.length) {
-        await discard(request.tenant.id, stored);
-        save({ ...state, flash: { pageId, errors: result.errors, values: result.values } });
-        return reply.redirect(`${pageUrl(slug, pageId)}${change ? '?change=1' : ''}`, 303);
-      }
-      const next = applyPageAnswers(definition, answers, page, result.answers);
-      const expires = new Date(now().getTime() + draftLifetimeMs);
-      let draftId = draft?.id;
-      if (draftId) await saveDraftAnswers(db, request.tenant.id, draftId, next, expires);
-      else
-        draftId = await createDraft(db, request.tenant.id, {
-          formSlug: slug,
-          formVersion: version,
-          answers: next,
-          expiresAt: expires,
-        });
-      save({ draftId, lookups: state.lookups });
-
-      const missing = firstIncompletePage(definition, next);
-      if (change) return reply.redirect(missing ? pageUrl(slug, missing) : `/forms/${slug}/check`, 303);
-      const following = nextPageId(definition, next, pageId);
-      return reply.redirect(following ? pageUrl(slug, following) : `/forms/${slug}/check`, 303);
+      if (!pageAllowed(definition, answers, pageId)) throw refused();
+      const next = removeRepeatItem(answers, pageId, index);
+      await saveAnswers(request, slug, version, draft?.id, next, state, save);
+      return reply.redirect(pageUrl(slug, pageId), 303);
     },
   );
 
