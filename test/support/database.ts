@@ -55,6 +55,14 @@ async function sourceStamp(seeded: boolean): Promise<string> {
     '../../src/modules/catalogue/seed.ts',
     '../../src/modules/forms/seed.ts',
     '../../src/modules/forms/engine/fixtures/missed-bin-collection.json',
+    '../../src/modules/forms/engine/fixtures/single-person-discount.json',
+    '../../src/modules/forms/demo/index.ts',
+    ...['replacement-bin', 'bulky-waste', 'noise-nuisance', 'tell-us-you-have-moved'].map(
+      (f) => `../../src/modules/forms/demo/riverford/${f}.json`,
+    ),
+    ...['residents-parking-permit', 'dropped-kerb', 'tell-us-you-have-moved'].map(
+      (f) => `../../src/modules/forms/demo/northshire/${f}.json`,
+    ),
   ];
   const times = await Promise.all(
     files.map((f) =>

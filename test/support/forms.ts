@@ -53,7 +53,11 @@ export function binForm(slug = 'missed-bin-collection') {
 }
 
 /** Publishes the definition as the form's next version; returns that version. */
-export async function publishForm(q: Queryable, tenantId: string, definition: { slug: string }): Promise<number> {
+export async function publishForm(
+  q: Queryable,
+  tenantId: string,
+  definition: { slug: string },
+): Promise<number> {
   const [row] = await q.query<{ version: number }>(
     `insert into form_definitions (tenant_id, slug, version, definition, status, published_at)
      select $1, $2, coalesce(max(version), 0) + 1, $3, 'published', now()

@@ -80,18 +80,25 @@ describe('a service page', () => {
   });
 
   it('offers "Start now" only once its form is published', async () => {
-    const before = await get('/services/replacement-bin');
+    const { db } = t.app.services;
+    await upsertService(db, t.tenants.riverford.id, {
+      slug: 'allotment',
+      name: { en: 'Apply for an allotment', cy: 'Gwneud cais am randir' },
+      summary: { en: 'Rent a plot to grow your own food.', cy: 'Rhentu llain i dyfu eich bwyd eich hun.' },
+      startTarget: 'form:allotment',
+    });
+    const before = await get('/services/allotment');
     assert.doesNotMatch(before.body, /Start now/);
     assert.match(before.body, /You cannot do this online yet/);
-    await t.app.services.db.query(
+    await db.query(
       `insert into form_definitions (tenant_id, slug, version, definition, status, published_at)
-       values ($1, 'replacement-bin', 1, '{}', 'published', now())`,
+       values ($1, 'allotment', 1, '{}', 'published', now())`,
       [t.tenants.riverford.id],
     );
-    const after = await get('/services/replacement-bin');
+    const after = await get('/services/allotment');
     assert.match(
       after.body,
-      /href="\/forms\/replacement-bin"[^>]*govuk-button--start|govuk-button--start[^>]*href="\/forms\/replacement-bin"/,
+      /href="\/forms\/allotment"[^>]*govuk-button--start|govuk-button--start[^>]*href="\/forms\/allotment"/,
     );
   });
 

@@ -17,10 +17,12 @@ import {
   type FileAnswer,
   type FormDefinition,
   findPage,
+  findQuestion,
   firstIncompletePage,
   formSchema,
   messageText,
   nextPageId,
+  type Page,
   pageAllowed,
   parsePage,
   previousPageId,
@@ -376,11 +378,22 @@ export async function registerForms(
     const here = `${pageUrl(slug, pageId)}${item ? `/${item}` : ''}`;
     const { body, uploads } = await readBody(request);
 
-    const find = body._find;
-    if (typeof find === 'string') {
-      const question = page.questions.find((q) => q.id === find && q.type === 'address');
-      if (!question) throw refused();
+    const find = addressSearch(page, body);
+    if (find === 'refused') throw refused();
+    if (find) {
       const postcode = String(body[`${find}-postcode`] ?? '').slice(0, 20);
+      if (!postcode.trim()) {
+        const error: FieldError = {
+          questionId: find,
+          href: `#${find}-lookup`,
+          message: { key: 'forms.address.postcode-required' },
+        };
+        save({
+          ...state,
+          flash: { pageId: item ? `${pageId}/${item}` : pageId, errors: [error], values: stringValues(body) },
+        });
+        return reply.redirect(`${here}${change ? '?change=1' : ''}`, 303);
+      }
       const found = await findByPostcode(db, request.tenant.id, postcode);
       const addresses = found.map((a) => ({
         uprn: a.uprn,
@@ -389,7 +402,11 @@ export async function registerForms(
         town: a.town,
         postcode: a.postcode,
       }));
-      save({ ...state, lookups: { ...state.lookups, [find]: { postcode, addresses } }, flash: undefined });
+      save({
+        ...state,
+        lookups: { ...state.lookups, [find]: { postcode, addresses } },
+        flash: { pageId: item ? `${pageId}/${item}` : pageId, errors: [], values: stringValues(body) },
+      });
       return reply.redirect(`${here}${change ? '?change=1' : ''}#${find}-uprn`, 303);
     }
 
@@ -452,7 +469,8 @@ export async function registerForms(
     change: boolean,
   ) => {
     const missing = firstIncompletePage(definition, answers);
-    if (change) return missing ? pageUrl(slug, missing) : `/forms/${slug}/check`;
+    // A change can open a page that was not shown before: ask it, then come back to the summary.
+    if (change) return missing ? `${pageUrl(slug, missing)}?change=1` : `/forms/${slug}/check`;
     const following = nextPageId(definition, answers, pageId);
     return following ? pageUrl(slug, following) : `/forms/${slug}/check`;
   };
@@ -585,6 +603,42 @@ export async function registerForms(
   async function discard(tenantId: string, stored: Record<string, FileAnswer[]>) {
     for (const list of Object.values(stored)) for (const f of list) await files.delete(tenantId, f.id);
   }
+}
+
+/**
+ * Which address question, if any, this post asks to search: its "Find address" button, or
+ * Enter pressed in a postcode typed into the search with nothing picked or typed by hand
+ * (browsers submit with the form's first button, which is "Find address").
+ */
+function addressSearch(page: Page, body: RawBody): string | 'refused' | undefined {
+  const asked = body._find;
+  if (asked !== undefined) {
+    const question = page.questions.find((q) => q.id === asked && q.type === 'address');
+    if (!question) return 'refused';
+    const id = question.id;
+    const typed = ['line1', 'line2', 'town'].some((p) => String(body[`${id}-${p}`] ?? '').trim());
+    const postcode = String(body[`${id}-postcode`] ?? '').trim();
+    // Enter pressed in a typed address: that is "Continue", not a search.
+    if (!postcode && typed) {
+      delete body._find;
+      return undefined;
+    }
+    delete body._find;
+    return id;
+  }
+  for (const q of page.questions) {
+    if (q.type !== 'address' || q.lookup === false) continue;
+    const picked = String(body[`${q.id}-uprn`] ?? '').trim();
+    const typed = ['line1', 'line2', 'town'].some((p) => String(body[`${q.id}-${p}`] ?? '').trim());
+    if (!picked && !typed && String(body[`${q.id}-postcode`] ?? '').trim()) return q.id;
+  }
+  return undefined;
+}
+
+function stringValues(body: RawBody): RawValues {
+  const values: RawValues = {};
+  for (const [k, v] of Object.entries(body)) if (v !== undefined && !k.startsWith('_')) values[k] = v;
+  return values;
 }
 
 function add(body: RawBody, name: string, value: string) {

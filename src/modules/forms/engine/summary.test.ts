@@ -44,13 +44,13 @@ describe('summarise: missed bin collection', () => {
         ],
         [
           'moreDetails',
-          'Is there anything else we should know? (optional)',
+          'Is there anything else we should know?',
           'By the gate.\nBlue lid.',
           '/forms/missed-bin-collection/details?change=1',
         ],
         [
           'email',
-          'What is your email address? (optional)',
+          'What is your email address?',
           'Not provided',
           '/forms/missed-bin-collection/contact?change=1',
         ],
