@@ -307,3 +307,95 @@ describe('an "add another" section and an eligibility check', () => {
     );
   });
 });
+
+describe('file uploads', () => {
+  const purpose = { en: 'To see the evidence', cy: 'I weld y dystiolaeth' };
+  const evidenceForm = {
+    schemaVersion: 1,
+    slug: 'evidence',
+    title: { en: 'Send evidence', cy: 'Anfon tystiolaeth' },
+    checkAnswers: true,
+    confirmation: { title: { en: 'Sent', cy: 'Wedi’i anfon' }, body: { en: 'Thanks.', cy: 'Diolch.' } },
+    pages: [
+      {
+        id: 'upload',
+        kind: 'question',
+        questions: [
+          {
+            id: 'photo',
+            type: 'file',
+            label: { en: 'Upload a photo', cy: 'Llwytho llun i fyny' },
+            accept: ['image/png'],
+            maxBytes: 1000,
+            purpose,
+            retention: { period: 'P1Y' },
+          },
+        ],
+      },
+    ],
+  };
+  // The smallest valid PNG: its signature is what counts, whatever the name or claimed type.
+  const png = Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+      '1f15c4890000000d49444154789c6360000002000154a24f7a0000000049454e44ae426082',
+    'hex',
+  );
+
+  const upload = async (bytes: Buffer, filename: string) => {
+    const v = visitor();
+    const page = await v.get('/forms/evidence/upload');
+    const csrf = csrfFrom(page.body);
+    const cookie = cookiesFrom(page);
+    const boundary = 'test-boundary';
+    const payload = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${csrf}\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="photo"; filename="${filename}"\r\nContent-Type: image/png\r\n\r\n`,
+      ),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/forms/evidence/upload',
+      headers: { ...riverford, cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload,
+    });
+    return { res, cookie: cookiesFrom(res, cookie) };
+  };
+
+  before(async () => {
+    await publishForm(t.app.services.db, t.tenants.riverford.id, evidenceForm);
+  });
+
+  it('keeps a real image, typed by its content', async () => {
+    const filesBefore = await count('files');
+    const { res } = await upload(png, 'holiday snap.png');
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/forms/evidence/check');
+    assert.equal(await count('files'), filesBefore + 1);
+  });
+
+  for (const [name, bytes] of [
+    ['a file whose content is not what its name says', Buffer.from('MZ this is really a program')],
+    ['a file over the question’s size limit', Buffer.concat([png, Buffer.alloc(2000)])],
+  ] as const) {
+    it(`refuses ${name} with a clear message, storing nothing`, async () => {
+      const before = { files: await count('files'), drafts: await count('form_drafts') };
+      const { res, cookie } = await upload(bytes, 'photo.png');
+      assert.equal(res.statusCode, 303);
+      assert.equal(res.headers.location, '/forms/evidence/upload');
+      const page = await t.app.inject({ url: '/forms/evidence/upload', headers: { ...riverford, cookie } });
+      assert.match(page.body, /govuk-error-summary/);
+      assert.match(page.body, /href="#photo"/);
+      assert.deepEqual({ files: await count('files'), drafts: await count('form_drafts') }, before);
+    });
+  }
+
+  it('refuses an upload over the site’s limit before reading it whole', async () => {
+    const before = await count('files');
+    const { res } = await upload(Buffer.alloc(11 * 1024 * 1024), 'huge.png');
+    assert.equal(res.statusCode, 413);
+    assert.equal(await count('files'), before);
+  });
+});
