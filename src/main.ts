@@ -38,7 +38,13 @@ async function start() {
   if (config.demo) await seedDemo(db, { log: (line) => logger.info(line) });
 
   const app = await buildApp({ config, db, sessionSecret, logger: createLoggerOptions(config) });
-  const worker = createWorker({ db, mailer: app.services.mailer, now: app.services.now, logger });
+  const worker = createWorker({
+    db,
+    mailer: app.services.mailer,
+    now: app.services.now,
+    logger,
+    outbound: { demo: config.demo, allowPrivate: config.outboundAllowPrivate },
+  });
   await app.listen({ port: config.port, host: config.host });
   if (app.services.mailer.delivery === 'none') {
     logger.warn('no mail transport configured: set SMTP_URL or NOTIFY_API_KEY, or mail will fail');

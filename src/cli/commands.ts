@@ -42,7 +42,13 @@ export const commands: Record<string, Command> = {
       const tenants = new TenantRegistry(db, undefined);
       await tenants.refresh();
       const now = () => new Date();
-      const worker = createWorker({ db, mailer: new Mailer({ db, config, tenants, now }), now, logger });
+      const worker = createWorker({
+        db,
+        mailer: new Mailer({ db, config, tenants, now }),
+        now,
+        logger,
+        outbound: { demo: config.demo, allowPrivate: config.outboundAllowPrivate },
+      });
       worker.start();
       const stopHousekeeping = startHousekeeping({ db, now, logger });
       logger.info('worker started; Ctrl-C to stop');

@@ -7,6 +7,7 @@ import type { Signer } from '../../platform/security/signer.ts';
 import type { Tenant } from '../../platform/tenancy/tenant.ts';
 import { recordSubmission } from '../cases/service.ts';
 import { satisfactionToken } from '../engagement/service.ts';
+import { enqueueWebhook } from '../integrations/webhooks.ts';
 import {
   type Answers,
   assess,
@@ -133,8 +134,8 @@ export async function submitDraft(
     const outcome = assessments.map(
       (a) => `${localise(a.title, 'en').text}: ${localise(a.result.title, 'en').text}`,
     );
-    await deps.mailer.send(tx, s.tenant.id, {
-      to: s.tenant.contact.email,
+    const teamMail = (to: string) => ({
+      to,
       subject: `New ${title}: ${row.reference}`,
       text: [
         `A new "${title}" was sent online: ${row.reference}.`,
@@ -145,6 +146,30 @@ export async function submitDraft(
         `Track it: ${origin}/track/${row.reference}`,
       ].join('\n'),
     });
+    await deps.mailer.send(tx, s.tenant.id, teamMail(s.tenant.contact.email));
+    for (const output of s.definition.outputs ?? []) {
+      if (output.type === 'email') {
+        await deps.mailer.send(tx, s.tenant.id, teamMail(output.to));
+        continue;
+      }
+      await enqueueWebhook(tx, s.tenant.id, {
+        url: output.url,
+        secretName: output.secret,
+        event: 'form.submitted',
+        payload: {
+          event: 'form.submitted',
+          council: s.tenant.slug,
+          reference: row.reference,
+          status: row.status,
+          service: s.serviceSlug,
+          form: { slug: s.definition.slug, version: draft.formVersion },
+          submitted_at: row.createdAt,
+          answers,
+          assessments: assessments.map((a) => ({ id: a.assessmentId, result: a.result.code })),
+          links: { track: `${origin}/track/${row.reference}` },
+        },
+      });
+    }
     return { kind: 'sent', reference: row.reference, caseId: row.id, email } as const;
   });
 }

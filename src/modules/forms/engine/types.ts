@@ -24,7 +24,12 @@ export interface FormDefinition {
   confirmation: { title: LocalText; body: LocalText };
   assessments?: Assessment[];
   privacy?: { controller?: LocalText; notes?: LocalText };
+  /** Where each submission also goes, through the outbox. */
+  outputs?: FormOutput[];
 }
+
+/** An email to a team inbox, or a webhook signed with the council's secret of that name. */
+export type FormOutput = { type: 'email'; to: string } | { type: 'webhook'; url: string; secret: string };
 
 export interface Page {
   /** In URLs (`/forms/<slug>/<pageId>`): lower-case words joined by hyphens. */
