@@ -56,7 +56,7 @@ export function binForm(slug = 'missed-bin-collection') {
 export async function publishForm(
   q: Queryable,
   tenantId: string,
-  definition: { slug: string },
+  definition: { slug: string; [key: string]: unknown },
 ): Promise<number> {
   const [row] = await q.query<{ version: number }>(
     `insert into form_definitions (tenant_id, slug, version, definition, status, published_at)
