@@ -79,7 +79,7 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(cookie);
   await app.register(formbody);
-  await registerSecurityHeaders(app, { mapTileUrl: config.mapTileUrl });
+  registerSecurityHeaders(app, { mapTileUrl: config.mapTileUrl });
   await registerRateLimit(app, { db, now });
 
   // Static files are the same for every council: registered before tenancy resolves a host.

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
 interface Entry {
-  body: string;
+  /** Bytes, not a string: encoding the page on every response was its largest cost. */
+  body: Buffer;
   etag: string;
   expires: number;
 }
@@ -31,7 +32,8 @@ export class PageCache {
     return entry;
   }
 
-  set(key: string, body: string): Entry {
+  set(key: string, html: string): Entry {
+    const body = Buffer.from(html);
     const entry = {
       body,
       etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
