@@ -623,3 +623,55 @@ test('every page of every published demo form, with valid answers, at 320px with
     );
   }
 });
+
+describe('save and come back later', () => {
+  test('a guest saves, and carries on from the emailed link in another browser; the link works once', async () => {
+    const first = await guest(false);
+    const { page } = first;
+    let link = '';
+    try {
+      await page.goto(suite.url('riverford', `${form}/address`));
+      await page.getByLabel('Postcode', { exact: true }).fill('RF1 1AA');
+      await clickAndWait(page, page.getByRole('button', { name: 'Find address' }));
+      await page.locator('input[name="address-uprn"]').first().check();
+      await continueTo(page, `${form}/bin-type`);
+      await clickAndWait(page, page.getByRole('link', { name: 'Save and come back later' }));
+      assert.equal(path(page), `${form}/save`);
+      await audit(first, `forms-${slug}-nojs-320-save`);
+      await page.getByLabel('Email address').fill('later@example.com');
+      await continueTo(page, `${form}/saved`, 'Save and email me a link');
+      assert.match(text(await page.locator('.govuk-panel').textContent()), /Your answers are saved/);
+      await audit(first, `forms-${slug}-nojs-320-saved`);
+
+      await runWorker();
+      const mail = (await mailbox(page)).find((m) => m.to === 'later@example.com');
+      assert.ok(mail, 'the link is emailed');
+      link = /(\/forms\/resume\/[\w-]+)/.exec(mail.text)?.[1] ?? '';
+      assert.ok(link, 'the email holds the link');
+    } finally {
+      await first.close();
+    }
+
+    const second = await guest(false);
+    try {
+      await second.page.goto(suite.url('riverford', link));
+      assert.equal(path(second.page), `${form}/bin-type`, 'carries on from the first unanswered page');
+      await clickAndWait(second.page, second.page.locator('.govuk-back-link'));
+      assert.equal(path(second.page), `${form}/address`);
+      assert.ok(
+        await second.page.locator('input[name="address-uprn"]:checked').count(),
+        'the address given is kept',
+      );
+
+      const again = await second.page.goto(suite.url('riverford', link));
+      assert.equal(again?.status(), 410);
+      assert.match(
+        text(await second.page.locator('h1').textContent()),
+        /This link has expired or has been used/,
+      );
+      await audit(second, `forms-${slug}-nojs-320-resume-used`);
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -313,7 +313,7 @@ export function questionView(question: Question, ctx: Context): QuestionView {
                 text: [a.line1, a.line2, a.town, a.postcode].filter(Boolean).join(', '),
               })),
             }
-          : {}),
+          : storedPick(ctx.answer)),
       };
       return { id, type: 'address', macro: 'address', params: {}, address };
     }
@@ -322,6 +322,15 @@ export function questionView(question: Question, ctx: Context): QuestionView {
   function view(macro: QuestionView['macro'], params: Record<string, unknown>): QuestionView {
     return { id, type: question.type, macro, params };
   }
+}
+
+/** An address picked earlier (its search long gone from the session) is shown as picked. */
+function storedPick(answer: AnswerValue | undefined): { found?: { uprn: string; text: string }[] } {
+  const a = answer as AddressAnswer | undefined;
+  if (!a?.uprn) return {};
+  return {
+    found: [{ uprn: a.uprn, text: [a.line1, a.line2, a.town, a.postcode].filter(Boolean).join(', ') }],
+  };
 }
 
 /** Item answers of a repeatable page as summary text, for the "add another" list. */

@@ -410,9 +410,15 @@ export async function registerForms(
       return reply.redirect(`${here}${change ? '?change=1' : ''}#${find}-uprn`, 303);
     }
 
+    // The addresses this person may pick: those their searches found, and one picked before.
     const offered: Record<string, AddressAnswer> = {};
     for (const lookup of Object.values(state.lookups ?? {})) {
       for (const a of lookup.addresses) if (a.uprn) offered[a.uprn] = a;
+    }
+    const before = (index === undefined ? answers : (items[index] ?? {})) as Answers;
+    for (const q of page.questions) {
+      const a = before[q.id] as AddressAnswer | undefined;
+      if (q.type === 'address' && a?.uprn) offered[a.uprn] ??= a;
     }
     const stored = await storeUploads(request.tenant.id, uploads);
     const result = parsePage(definition, page, body, stored, {
