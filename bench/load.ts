@@ -20,6 +20,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   requests: number;
+  /** How long the load ran, in seconds. */
+  seconds: number;
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -62,6 +64,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     requests: total,
+    seconds: result.duration,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,

@@ -1,12 +1,15 @@
 /**
  * Baseline (b): bare Fastify answering GET / with fixed bytes from memory — the real home
- * page's HTML, read once from BENCH_BODY_FILE. It answers 421 to any other Host than
- * BENCH_HOST, so a load generator that dropped the custom Host header would show as non-2xx.
+ * page's HTML, read once from BENCH_BODY_FILE into a Buffer (BENCH_BARE_STRING=1 sends it
+ * as a string instead, to compare). It answers 421 to any other Host than BENCH_HOST, so a
+ * load generator that dropped the custom Host header would show as non-2xx.
  */
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 
-const body = readFileSync(process.env.BENCH_BODY_FILE ?? '', 'utf8');
+const file = process.env.BENCH_BODY_FILE ?? '';
+const body: Buffer | string =
+  process.env.BENCH_BARE_STRING === '1' ? readFileSync(file, 'utf8') : readFileSync(file);
 const host = process.env.BENCH_HOST;
 const app = Fastify({ logger: false });
 

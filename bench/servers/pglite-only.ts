@@ -12,7 +12,9 @@ const db = await PGlite.create({
   extensions: await loadPgliteExtensions(),
 });
 await db.query('select 1');
-process.stdout.write(`${JSON.stringify({ ready: true, openMs: performance.now() - started })}\n`);
+const openMs = performance.now() - started;
+const { heapTotal, external } = process.memoryUsage();
+process.stdout.write(`${JSON.stringify({ ready: true, openMs, heapTotal, external })}\n`);
 
 const idle = setInterval(() => {}, 1 << 30);
 process.on('SIGTERM', () => {

@@ -4,7 +4,11 @@
  * on govuk-frontend's template.njk with the components of Doorstep's home page: skip link,
  * a council header with service navigation, phase banner, language navigation, a search
  * form (input + button) and a footer (govukFooter).
+ *
+ * GET /feedback is (c') for comparison: the components of Doorstep's feedback page (radios,
+ * character count, button) in the same layout, with a CSRF-style HMAC token but no session.
  */
+import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import Fastify from 'fastify';
@@ -50,10 +54,24 @@ function context(url: string) {
   };
 }
 
+const levels = [
+  ['very-satisfied', 'Very satisfied'],
+  ['satisfied', 'Satisfied'],
+  ['neutral', 'Neither satisfied nor dissatisfied'],
+  ['dissatisfied', 'Dissatisfied'],
+  ['very-dissatisfied', 'Very dissatisfied'],
+].map(([value, text]) => ({ value, text, checked: false }));
+const secret = 'plain-baseline-secret';
+
 const app = Fastify({ logger: false });
 app.get('/', async (request, reply) =>
   reply.type('text/html; charset=utf-8').send(env.render('plain-home.njk', context(request.url))),
 );
+app.get('/feedback', async (request, reply) => {
+  const csrfToken = createHmac('sha256', secret).update(`csrf:${request.id}`).digest('base64url');
+  const html = env.render('plain-feedback.njk', { ...context(request.url), levels, csrfToken });
+  return reply.type('text/html; charset=utf-8').send(html);
+});
 
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
