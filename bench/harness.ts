@@ -235,6 +235,9 @@ export interface LoadOptions {
   path: string;
   host: string;
   headers?: Record<string, string>;
+  method?: string;
+  body?: string;
+  varyClientAddress?: boolean;
   connections?: number;
   duration?: number;
 }
@@ -375,7 +378,10 @@ export class Harness {
    * BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each Doorstep process there (at stop);
    * BENCH_DOORSTEP_MAIN=<path> starts another main.ts (a patched copy, to compare a change).
    */
-  async startDoorstep(dataDir: string, options: { pin?: boolean } = {}): Promise<Server> {
+  async startDoorstep(
+    dataDir: string,
+    options: { pin?: boolean; env?: Record<string, string> } = {},
+  ): Promise<Server> {
     const profileDir = process.env.BENCH_CPU_PROF;
     return this.startServer({
       name: 'doorstep',
@@ -387,6 +393,7 @@ export class Harness {
         DOORSTEP_DEMO: '',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
+        ...options.env,
       },
       ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] } : {}),
       ready: { http: '/', host: councilHost },
@@ -488,6 +495,9 @@ export class Harness {
       connections: options.connections ?? this.settings.connections,
       duration: options.duration ?? this.settings.duration,
       headers: { host: options.host, ...options.headers },
+      ...(options.method ? { method: options.method } : {}),
+      ...(options.body !== undefined ? { body: options.body } : {}),
+      ...(options.varyClientAddress ? { varyClientAddress: true } : {}),
     };
     const script = path.join(repoRoot, 'bench/load.ts');
     const args = [script, JSON.stringify(spec)];

@@ -12,6 +12,10 @@ export interface LoadSpec {
   /** Seconds. */
   duration: number;
   headers: Record<string, string>;
+  method?: string;
+  body?: string;
+  /** A new X-Forwarded-For per request: each one a guest of its own, so per-address limits hold. */
+  varyClientAddress?: boolean;
 }
 
 export interface LoadResult {
@@ -53,6 +57,21 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     connections: spec.connections,
     duration: spec.duration,
     headers: spec.headers,
+    ...(spec.method ? { method: spec.method } : {}),
+    ...(spec.body !== undefined ? { body: spec.body } : {}),
+    ...(spec.varyClientAddress
+      ? {
+          requests: [
+            {
+              setupRequest: (request: { headers: Record<string, string> }) => {
+                const n = Math.floor(Math.random() * 2 ** 24);
+                request.headers['x-forwarded-for'] = `10.${n >> 16}.${(n >> 8) & 255}.${n & 255}`;
+                return request;
+              },
+            },
+          ],
+        }
+      : {}),
     pipelining: 1,
     timeout: 10,
   });
