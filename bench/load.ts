@@ -39,6 +39,8 @@ interface AutocannonResult {
   latency: { p50: number; p99: number };
   throughput: { total: number };
   non2xx: number;
+  '4xx': number;
+  '5xx': number;
   errors: number;
   timeouts: number;
   duration: number;
@@ -84,7 +86,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     p99: result.latency.p99,
     requests: total,
     seconds: result.duration,
-    non2xx: result.non2xx,
+    // A form POST answers 303 (post/redirect/get): only 4xx and 5xx are failures here.
+    non2xx: spec.method === 'POST' ? result['4xx'] + result['5xx'] : result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     bytesPerResponse: total ? Math.round(result.throughput.total / total) : 0,
