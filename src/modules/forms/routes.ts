@@ -87,7 +87,6 @@ export async function registerForms(
     const draft = state.draftId ? await findDraft(db, request.tenant.id, state.draftId, now()) : undefined;
     const loaded = await loadDefinition(db, request.tenant.id, slug, draft?.formVersion);
     if (!loaded) throw notFound();
-    const serviceSlug = await serviceFor(request.tenant.id, slug);
     return {
       definition: loaded.definition,
       version: loaded.version,
@@ -95,7 +94,6 @@ export async function registerForms(
       answers: (draft && !draft.submittedCaseId ? draft.answers : {}) as Answers,
       state,
       save,
-      serviceSlug,
     };
   };
 
@@ -135,19 +133,22 @@ export async function registerForms(
     if (!draft || missing) return reply.redirect(pageUrl(slug, missing ?? definition.pages[0]!.id), 303);
     const rows = summarise(definition, answers, request.lang, {
       changeHref: `/forms/${slug}/{page}?change=1`,
-    }).map((row) => ({
-      key: { text: row.item ? `${row.item.label}: ${row.label}` : row.label },
-      value: { html: row.lines.map(escapeHtml).join('<br>') || escapeHtml(row.value) },
-      actions: {
-        items: [
-          {
-            href: row.changeHref,
-            text: i18n.t(request.lang)('forms.check.change'),
-            visuallyHiddenText: row.label,
-          },
-        ],
-      },
-    }));
+    })
+      // The declaration is made again by sending: no row, no change link.
+      .filter((row) => findQuestion(definition, row.questionId)?.type !== 'declaration')
+      .map((row) => ({
+        key: { text: row.item ? `${row.item.label}: ${row.label}` : row.label },
+        value: { html: row.lines.map(escapeHtml).join('<br>') || escapeHtml(row.value) },
+        actions: {
+          items: [
+            {
+              href: row.changeHref,
+              text: i18n.t(request.lang)('forms.check.change'),
+              visuallyHiddenText: row.label,
+            },
+          ],
+        },
+      }));
     const outcomes = assess(definition, answers).map((a) => ({
       title: localise(a.title, request.lang).text,
       result: localise(a.result.title, request.lang).text,
@@ -570,7 +571,9 @@ export async function registerForms(
           if (p.type === 'file' && p.toBuffer) {
             const bytes = await p.toBuffer();
             if (bytes.length === 0 && !p.filename) continue;
-            (uploads[name] ??= []).push({ filename: p.filename ?? 'file', bytes });
+            const list = uploads[name] ?? [];
+            list.push({ filename: p.filename ?? 'file', bytes });
+            uploads[name] = list;
           } else {
             add(body, name, String(p.value ?? ''));
           }
@@ -595,7 +598,9 @@ export async function registerForms(
           filename: upload.filename,
           contentType: mimeType,
         });
-        (out[name] ??= []).push({
+        const list = out[name] ?? [];
+        out[name] = list;
+        list.push({
           id: saved.id,
           filename: saved.filename,
           mimeType,
