@@ -27,7 +27,7 @@ import { Signer } from './platform/security/signer.ts';
 import { registerSessions } from './platform/sessions/sessions.ts';
 import { TenantRegistry } from './platform/tenancy/registry.ts';
 import type { Tenant } from './platform/tenancy/tenant.ts';
-import { createViewEngine } from './platform/views/engine.ts';
+import { createViewEngine, govukFrontendDist } from './platform/views/engine.ts';
 import type { NavigationItem } from './platform/views/page.ts';
 import { PageCache } from './platform/views/page-cache.ts';
 import { registerRender } from './platform/views/render.ts';
@@ -91,10 +91,7 @@ export async function buildApp(deps: AppDeps) {
     index: false,
   });
   await app.register(fastifyStatic, {
-    root: path.join(
-      path.dirname(import.meta.resolve('govuk-frontend/package.json').replace('file://', '')),
-      'dist/govuk',
-    ),
+    root: path.join(govukFrontendDist, 'govuk'),
     prefix: '/assets/govuk/',
     decorateReply: false,
     maxAge: '365d',
