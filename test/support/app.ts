@@ -1,8 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { type App, buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
+import { createWorker } from '../../src/worker.ts';
 import { type SeededTenants, seedTenants, testDatabase } from './database.ts';
 
 export interface TestApp {
@@ -56,4 +58,22 @@ export function csrfFrom(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match?.[1]) throw new Error('no CSRF token on the page');
   return match[1];
+}
+
+/**
+ * Delivers what the outbox holds, as the worker of a running server would, and returns the
+ * council's dev mailbox, newest first.
+ */
+export async function deliverMail(
+  t: TestApp,
+  host: { host: string },
+): Promise<{ to: string; subject: string; text: string }[]> {
+  const worker = createWorker({
+    db: t.app.services.db,
+    mailer: t.app.services.mailer,
+    now: () => new Date(),
+    logger: pino({ level: 'silent' }),
+  });
+  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
+  return (await t.app.inject({ url: '/dev/mail.json', headers: host })).json();
 }

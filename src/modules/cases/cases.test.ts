@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import {
   cookiesFrom,
   csrfFrom,
+  deliverMail,
   northshire,
   riverford,
   type TestApp,
@@ -11,7 +11,6 @@ import {
 } from '../../../test/support/app.ts';
 import { binForm, publishForm } from '../../../test/support/forms.ts';
 import { generateReference } from '../../platform/references/reference.ts';
-import { createWorker } from '../../worker.ts';
 import { referenceCandidates } from './references.ts';
 import { recordSubmission, updateCaseStatus } from './service.ts';
 
@@ -139,16 +138,10 @@ describe('tracking at /track', () => {
     });
     assert.equal(send.statusCode, 303);
     cookie = cookiesFrom(send, cookie);
-    await createWorker({
-      db: t.app.services.db,
-      mailer: t.app.services.mailer,
-      now: () => new Date(),
-      logger: pino({ level: 'silent' }),
-    }).runDue();
-    const mail = (await t.app.inject({ url: '/dev/mail.json', headers: riverford })).json();
-    const code = /Your code is (\d{6})/.exec(mail[0].text)?.[1];
+    const mail = await deliverMail(t, riverford);
+    const code = /Your code is (\d{6})/.exec(mail[0]!.text)?.[1];
     assert.ok(code);
-    assert.equal(mail[0].to, 'resident@example.com');
+    assert.equal(mail[0]!.to, 'resident@example.com');
 
     const form = await t.app.inject({ url: `/track/${reference}/verify`, headers: { ...riverford, cookie } });
     assert.match(form.body, /autocomplete="one-time-code"/);

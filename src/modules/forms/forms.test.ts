@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import pino from 'pino';
-import { cookiesFrom, csrfFrom, riverford, type TestApp, testApp } from '../../../test/support/app.ts';
+import {
+  cookiesFrom,
+  csrfFrom,
+  deliverMail,
+  riverford,
+  type TestApp,
+  testApp,
+} from '../../../test/support/app.ts';
 import { binForm, publishForm } from '../../../test/support/forms.ts';
-import { createWorker } from '../../worker.ts';
 
 let t: TestApp;
 before(async () => {
@@ -85,13 +90,7 @@ describe('a guest completing a form', () => {
     assert.match(done.body, /Overall, how did you feel about this service\?/);
     assert.equal(await count('cases'), before.cases! + 1);
 
-    await createWorker({
-      db: t.app.services.db,
-      mailer: t.app.services.mailer,
-      now: () => new Date(),
-      logger: pino({ level: 'silent' }),
-    }).runDue();
-    const mail = (await t.app.inject({ url: '/dev/mail.json', headers: riverford })).json() as {
+    const mail = (await deliverMail(t, riverford)) as {
       to: string;
       subject: string;
       text: string;
@@ -197,13 +196,7 @@ describe('save and come back later', () => {
     assert.equal(saved.headers.location, `${form}/saved`);
     assert.match((await v.get(`${form}/saved`)).body, /We have sent a link to saver@example\.com/);
 
-    await createWorker({
-      db: t.app.services.db,
-      mailer: t.app.services.mailer,
-      now: () => new Date(),
-      logger: pino({ level: 'silent' }),
-    }).runDue();
-    const mail = (await t.app.inject({ url: '/dev/mail.json', headers: riverford })).json() as {
+    const mail = (await deliverMail(t, riverford)) as {
       to: string;
       text: string;
     }[];

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import {
   cookiesFrom,
   csrfFrom,
+  deliverMail,
   northshire,
   riverford,
   type TestApp,
   testApp,
 } from '../../../test/support/app.ts';
-import { createWorker } from '../../worker.ts';
 
 let t: TestApp;
 before(async () => {
@@ -112,17 +111,10 @@ describe('feedback on the website', () => {
     assert.equal(await feedbackCount(t.tenants.riverford.id), 1);
     assert.equal(await feedbackCount(t.tenants.northshire.id), 0);
 
-    const worker = createWorker({
-      db: t.app.services.db,
-      mailer: t.app.services.mailer,
-      now: () => new Date(),
-      logger: pino({ level: 'silent' }),
-    });
-    await worker.runDue();
-    const mail = (await t.app.inject({ url: '/dev/mail.json', headers: riverford })).json();
-    assert.equal(mail[0].to, 'hello@riverford.example');
-    assert.match(mail[0].subject, /Website feedback: dissatisfied/);
-    assert.match(mail[0].text, /Too many clicks/);
+    const mail = await deliverMail(t, riverford);
+    assert.equal(mail[0]!.to, 'hello@riverford.example');
+    assert.match(mail[0]!.subject, /Website feedback: dissatisfied/);
+    assert.match(mail[0]!.text, /Too many clicks/);
     const other = (await t.app.inject({ url: '/dev/mail.json', headers: northshire })).json();
     assert.deepEqual(other, [], 'one council never sees another’s mail');
   });
