@@ -1,73 +1,39 @@
 // Nothing acknowledged is ever lost: a reference shown means the submission is committed,
 // and its side effects (the confirmation email) survive the process being killed.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { httpRequest, startServer, stopServer } from './support/server.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'doorstep-durability-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
 const port = 4400 + Math.floor(Math.random() * 500);
 const host = `riverford.localhost:${port}`;
 
-async function start(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, PORT: String(port), DOORSTEP_DATA: dataDir, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('Doorstep is ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return child;
-}
+const start = () => startServer(port, dataDir);
 
 let cookie = '';
-function request(method: string, url: string, body?: Record<string, string>) {
-  return new Promise<{ status: number; location?: string; body: string }>((resolve, reject) => {
-    const payload = body ? new URLSearchParams(body).toString() : undefined;
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: url,
-        method,
-        headers: {
-          host,
-          ...(cookie ? { cookie } : {}),
-          ...(payload ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-        },
-      },
-      (res) => {
-        for (const c of res.headers['set-cookie'] ?? []) {
-          const [pair] = c.split(';');
-          const name = pair!.split('=')[0];
-          cookie = [...cookie.split('; ').filter((x) => x && !x.startsWith(`${name}=`)), pair].join('; ');
-        }
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode!, location: res.headers.location, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
+/** A guest's browser: one cookie jar across requests. */
+async function request(method: string, url: string, body?: Record<string, string>) {
+  const payload = body ? new URLSearchParams(body).toString() : undefined;
+  const reply = await httpRequest(port, {
+    path: url,
+    host,
+    method,
+    headers: {
+      ...(cookie ? { cookie } : {}),
+      ...(payload ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
+    ...(payload ? { body: payload } : {}),
   });
+  for (const c of reply.headers['set-cookie'] ?? []) {
+    const [pair] = c.split(';');
+    const name = pair!.split('=')[0];
+    cookie = [...cookie.split('; ').filter((x) => x && !x.startsWith(`${name}=`)), pair].join('; ');
+  }
+  return { status: reply.status, location: reply.headers.location, body: reply.body };
 }
 
 async function answer(page: string, fields: Record<string, string>) {
@@ -114,9 +80,7 @@ describe('a process killed with SIGKILL', () => {
       assert.ok(reference, 'the confirmation page shows a reference');
 
       // No graceful shutdown: the worker may not even have picked up the email yet.
-      const killed = new Promise((r) => server.once('exit', r));
-      server.kill('SIGKILL');
-      await killed;
+      await stopServer(server, 'SIGKILL');
 
       server = await start();
       const track = await request('GET', `/track/${reference}`);
@@ -132,11 +96,7 @@ describe('a process killed with SIGKILL', () => {
       assert.equal(confirmation.length, 1, 'the confirmation email is sent once after the restart');
       assert.match(confirmation[0]!.subject, new RegExp(reference));
     } finally {
-      if (server.exitCode === null) {
-        const exited = new Promise((r) => server.once('exit', r));
-        server.kill('SIGINT');
-        await exited;
-      }
+      if (server.child.exitCode === null) await stopServer(server);
     }
   });
 });

@@ -1,13 +1,19 @@
 // The server as an operator runs it: `node src/main.ts` in a child process.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import {
+  httpRequest,
+  type RunningServer,
+  repoRoot,
+  startServer as start,
+  stopServer,
+} from './support/server.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
+const root = repoRoot;
 const node = process.execPath;
 const dataDir = mkdtempSync(path.join(tmpdir(), 'doorstep-process-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -26,69 +32,9 @@ function run(args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(node, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
 }
 
-interface Running {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-}
-
-async function startServer(port: number): Promise<Running> {
-  const child = spawn(node, ['src/main.ts'], {
-    cwd: root,
-    env: baseEnv({ PORT: String(port), DOORSTEP_DATA: dataDir }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const deadline = Date.now() + 30_000;
-  while (!out.includes('Doorstep is ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { child, port, output: () => out };
-}
-
-function request(
-  port: number,
-  options: { path: string; host: string; method?: string; headers?: Record<string, string>; body?: string },
-) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
-    (resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: options.path,
-          method: options.method ?? 'GET',
-          headers: { host: options.host, ...options.headers },
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c) => {
-            body += c;
-          });
-          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-        },
-      );
-      req.on('error', reject);
-      req.end(options.body);
-    },
-  );
-}
-
-async function stop(server: Running): Promise<{ code: number | null; ms: number }> {
-  const started = Date.now();
-  const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
-  server.child.kill('SIGINT');
-  const code = await exited;
-  return { code, ms: Date.now() - started };
-}
+const startServer = (port: number) => start(port, dataDir, 30_000);
+const request = httpRequest;
+const stop = (server: RunningServer) => stopServer(server);
 
 describe('starting and stopping', () => {
   it('stops with one clear line when a setting is bad', () => {
