@@ -1,10 +1,9 @@
-import { checkCharacter, parseReference, referenceAlphabet } from '../../platform/references/reference.ts';
-
-const confusables = new Map([
-  ['I', '1'],
-  ['L', '1'],
-  ['O', '0'],
-]);
+import {
+  checkCharacter,
+  parseReference,
+  readReference,
+  referenceAlphabet,
+} from '../../platform/references/reference.ts';
 
 /**
  * What a mistyped reference may have been meant as: every valid reference one character
@@ -13,14 +12,10 @@ const confusables = new Map([
  */
 export function referenceCandidates(input: string): string[] {
   if (parseReference(input)) return [];
-  const compact = input
-    .replace(/[\s\-\u2010-\u2015\u2212]/g, '')
-    .toUpperCase()
-    .replace(/[ILO]/g, (c) => confusables.get(c) ?? c);
-  if (compact.length < 10 || compact.length > 11) return [];
-  const prefix = compact.slice(0, -8);
-  const body = [...compact.slice(-8)];
-  if (!/^[A-Z]{2,3}$/.test(prefix) || body.some((c) => !referenceAlphabet.includes(c))) return [];
+  const read = readReference(input);
+  if (!read) return [];
+  const { prefix } = read;
+  const body = [...read.body];
   const found = new Set<string>();
   const consider = (chars: string[]) => {
     const data = chars.slice(0, 7).join('');

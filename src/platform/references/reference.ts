@@ -132,21 +132,35 @@ const separators = /[\s\-\u2010-\u2015\u2212]/g;
  * The prefix is whatever precedes the last eight characters, so hyphens are optional.
  */
 export function parseReference(input: string): ParsedReference | undefined {
+  const read = readReference(input);
+  if (!read) return undefined;
+  const values = [...read.body].map((char) => symbolValue.get(char)!);
+  if (checkValue(values) !== values[dataLength]) return undefined;
+  return {
+    prefix: read.prefix,
+    body: read.body,
+    formatted: `${read.prefix}-${read.body.slice(0, 4)}-${read.body.slice(4)}`,
+  };
+}
+
+/**
+ * The prefix and eight canonical characters of what a person typed, before the check
+ * character is tested: what "did you mean" works from when the check fails.
+ */
+export function readReference(input: string): { prefix: string; body: string } | undefined {
   // Longer input cannot be a reference; refuse it before doing any work on it.
   if (typeof input !== 'string' || input.length > 64) return undefined;
   const compact = input.replace(separators, '').toUpperCase();
   if (compact.length < bodyLength + 2 || compact.length > bodyLength + 3) return undefined;
   const prefix = compact.slice(0, compact.length - bodyLength);
   if (!prefixPattern.test(prefix)) return undefined;
-  const values: number[] = [];
+  let body = '';
   for (const char of compact.slice(-bodyLength)) {
     const value = symbolValue.get(char);
     if (value === undefined) return undefined;
-    values.push(value);
+    body += referenceAlphabet[value];
   }
-  if (checkValue(values) !== values[dataLength]) return undefined;
-  const body = values.map((v) => referenceAlphabet[v]).join('');
-  return { prefix, body, formatted: `${prefix}-${body.slice(0, 4)}-${body.slice(4)}` };
+  return { prefix, body };
 }
 
 export function isValidReference(input: string): boolean {
