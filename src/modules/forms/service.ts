@@ -20,6 +20,11 @@ export async function loadDefinition(
   slug: string,
   version?: number,
 ): Promise<{ definition: FormDefinition; version: number } | undefined> {
+  // A draft names its version, and versions never change: no query once it is compiled.
+  if (version !== undefined) {
+    const known = compiled.get(`${tenantId}|${slug}|${version}`);
+    if (known) return { definition: known, version };
+  }
   const row =
     version === undefined
       ? await latestPublished(q, tenantId, slug)
