@@ -81,8 +81,19 @@ export async function registerForms(
     return { session, state, save };
   };
 
+  // A route that hands on to a page function asks for the same state: read it once per request.
+  const loads = new WeakMap<FastifyRequest, ReturnType<typeof readForm>>();
+  const load = (request: FastifyRequest, slug: string) => {
+    let loaded = loads.get(request);
+    if (!loaded) {
+      loaded = readForm(request, slug);
+      loads.set(request, loaded);
+    }
+    return loaded;
+  };
+
   /** The definition the person is on: their draft's version, else the newest published. */
-  const load = async (request: FastifyRequest, slug: string) => {
+  const readForm = async (request: FastifyRequest, slug: string) => {
     const { state, save } = await formState(request, slug);
     const draft = state.draftId ? await findDraft(db, request.tenant.id, state.draftId, now()) : undefined;
     const loaded = await loadDefinition(db, request.tenant.id, slug, draft?.formVersion);
