@@ -17,6 +17,19 @@ export interface Database extends Queryable {
 
 export class DatabaseUnavailableError extends Error {}
 
+/** The database a transaction's handle belongs to, so per-database caches can be found from it. */
+const owners = new WeakMap<Queryable, Database>();
+
+/** The database q is, or whose transaction q is. */
+export function databaseOf(q: Queryable): Database | undefined {
+  return owners.get(q) ?? ('transaction' in q ? (q as Database) : undefined);
+}
+
+/** Whether q is a transaction's handle: a write there may yet be rolled back. */
+export function inTransaction(q: Queryable): boolean {
+  return owners.has(q);
+}
+
 // PGlite serialises its queries itself; a transaction holds it for its duration.
 export function pgliteDatabase(client: PGlite): Database {
   const on = (q: PGlite | Transaction): Queryable => ({
@@ -29,17 +42,23 @@ export function pgliteDatabase(client: PGlite): Database {
     },
   });
   const root = on(client);
-  return {
+  const database: Database = {
     driver: 'pglite',
     query: root.query,
     exec: root.exec,
-    transaction: (fn) => client.transaction((tx) => fn(on(tx))),
+    transaction: (fn) =>
+      client.transaction((tx) => {
+        const handle = on(tx);
+        owners.set(handle, database);
+        return fn(handle);
+      }),
     close: () => client.close(),
   };
+  return database;
 }
 
 export function pgDatabase(pool: pg.Pool): Database {
-  return {
+  const database: Database = {
     driver: 'pg',
     async query<Row>(text: string, params: readonly unknown[] = []) {
       const result = await pool.query(text, params as unknown[]);
@@ -49,14 +68,16 @@ export function pgDatabase(pool: pg.Pool): Database {
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const result = await fn({
+        const handle: Queryable = {
           async query<Row>(text: string, params: readonly unknown[] = []) {
             return (await client.query(text, params as unknown[])).rows as Row[];
           },
           async exec(text: string) {
             await client.query(text);
           },
-        });
+        };
+        owners.set(handle, database);
+        const result = await fn(handle);
         await client.query('commit');
         return result;
       } catch (error) {
@@ -71,6 +92,7 @@ export function pgDatabase(pool: pg.Pool): Database {
     },
     close: () => pool.end(),
   };
+  return database;
 }
 
 export interface OpenOptions {

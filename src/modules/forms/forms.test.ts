@@ -25,13 +25,16 @@ const count = async (table: string) =>
     )
   )[0]!.n;
 
-/** A visitor with a cookie jar, as a browser without JavaScript. */
+/** A visitor with a cookie jar, as a browser without JavaScript, from an address of their own. */
+let visitors = 0;
 function visitor() {
+  visitors += 1;
+  const remoteAddress = `10.0.${visitors >> 8}.${visitors & 255}`;
   let cookie = '';
   let csrf = '';
   return {
     async get(url: string) {
-      const res = await t.app.inject({ url, headers: { ...riverford, cookie } });
+      const res = await t.app.inject({ url, remoteAddress, headers: { ...riverford, cookie } });
       cookie = cookiesFrom(res, cookie);
       if (res.statusCode === 200 && /name="_csrf"/.test(res.body)) csrf = csrfFrom(res.body);
       return res;
@@ -43,6 +46,7 @@ function visitor() {
       const res = await t.app.inject({
         method: 'POST',
         url,
+        remoteAddress,
         headers: { ...riverford, cookie, 'content-type': 'application/x-www-form-urlencoded' },
         payload: body.toString(),
       });
@@ -139,6 +143,51 @@ describe('a guest completing a form', () => {
     assert.equal(res.headers.location, `${form}/check`);
     const check = await v.get(`${form}/check`);
     assert.match(check.body, /Recycling/);
+  });
+});
+
+describe('many people answering at once', () => {
+  it('keeps every answer, each on its own draft, however the writes are grouped', async () => {
+    const people = Array.from({ length: 40 }, () => visitor());
+    const bins = ['refuse', 'recycling'];
+    const labels: Record<string, string> = { refuse: 'Rubbish', recycling: 'Recycling' };
+    const first = (i: number) => bins[i % 2]!;
+    const last = (i: number) => bins[(i + 1) % 2]!;
+    await Promise.all(people.map((v) => v.get(`${form}/which-bin`)));
+    // Everyone at once; each person answers, then changes their mind: the last answer stands.
+    const checks = await Promise.all(
+      people.map(async (v, i) => {
+        const res = await v.post(`${form}/which-bin`, { binType: first(i) });
+        assert.equal(res.headers.location, `${form}/contact`);
+        await v.post(`${form}/which-bin`, { binType: last(i) });
+        await v.post(`${form}/contact`, { email: 'many@example.com' });
+        return v.get(`${form}/check`);
+      }),
+    );
+    checks.forEach((page, i) => {
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, new RegExp(labels[last(i)]!), `person ${i} sees their own last answer`);
+      assert.doesNotMatch(page.body, new RegExp(labels[first(i)]!), `person ${i} sees no earlier answer`);
+    });
+  });
+
+  it('show two visitors the same question page, each with their own CSRF token', async () => {
+    const a = visitor();
+    const b = visitor();
+    const pageA = await a.get(`${form}/which-bin`);
+    const pageB = await b.get(`${form}/which-bin`);
+    const tokenA = csrfFrom(pageA.body);
+    const tokenB = csrfFrom(pageB.body);
+    assert.notEqual(tokenA, tokenB);
+    assert.equal(pageA.body.replace(tokenA, 'TOKEN'), pageB.body.replace(tokenB, 'TOKEN'));
+    // The token works: the second visitor's answer is taken.
+    const res = await b.post(`${form}/which-bin`, { binType: 'recycling' });
+    assert.equal(res.headers.location, `${form}/contact`);
+    // And a page showing their answer is theirs alone.
+    const again = await b.get(`${form}/which-bin`);
+    assert.match(again.body, /value="recycling" checked/);
+    const other = await a.get(`${form}/which-bin`);
+    assert.doesNotMatch(other.body, /checked/);
   });
 });
 

@@ -268,41 +268,48 @@ export async function registerForms(
     const change = (request.query as { change?: string }).change === '1';
     const previous = previousPageId(definition, answers, pageId);
     const stored = (index === undefined ? answers : (items[index] ?? {})) as Answers;
-    return reply.header('cache-control', 'no-store').render('modules/forms/views/page.njk', {
-      definition,
-      slug,
-      page,
-      pageTitle: title,
-      formTitle: localise(definition.title, request.lang).text,
-      content: page.content ? blocks(localise(page.content, request.lang).text) : [],
-      questions: questions.map((q) =>
-        questionView(q, {
-          lang: request.lang,
-          t,
-          isPageHeading: !title && questions.length === 1,
-          errors,
-          values: flash?.values,
-          answer: stored[q.id] as never,
-          addressLookup: state.lookups?.[q.id],
-        }),
-      ),
-      multipart: questions.some((q) => q.type === 'file'),
-      action: `${pageUrl(slug, pageId)}${item ? `/${item}` : ''}${change ? '?change=1' : ''}`,
-      errorSummary: errors.map((e) => ({ text: messageText(e.message, request.lang, t), href: e.href })),
-      backLink: change
-        ? `/forms/${slug}/check`
-        : item
-          ? items.length
-            ? pageUrl(slug, pageId)
+    // Nothing of the person's own on the page (no answer, no error, no address search):
+    // the same page for everyone at this point, rendered once.
+    const personal =
+      Boolean(flash) || questions.some((q) => stored[q.id] !== undefined || state.lookups?.[q.id]);
+    return reply.header('cache-control', 'no-store').render(
+      'modules/forms/views/page.njk',
+      {
+        slug,
+        page,
+        pageTitle: title,
+        formTitle: localise(definition.title, request.lang).text,
+        content: page.content ? blocks(localise(page.content, request.lang).text) : [],
+        questions: questions.map((q) =>
+          questionView(q, {
+            lang: request.lang,
+            t,
+            isPageHeading: !title && questions.length === 1,
+            errors,
+            values: flash?.values,
+            answer: stored[q.id] as never,
+            addressLookup: state.lookups?.[q.id],
+          }),
+        ),
+        multipart: questions.some((q) => q.type === 'file'),
+        action: `${pageUrl(slug, pageId)}${item ? `/${item}` : ''}${change ? '?change=1' : ''}`,
+        errorSummary: errors.map((e) => ({ text: messageText(e.message, request.lang, t), href: e.href })),
+        backLink: change
+          ? `/forms/${slug}/check`
+          : item
+            ? items.length
+              ? pageUrl(slug, pageId)
+              : previous
+                ? pageUrl(slug, previous)
+                : '/'
             : previous
               ? pageUrl(slug, previous)
-              : '/'
-          : previous
-            ? pageUrl(slug, previous)
-            : '/',
-      first: !previous && !item,
-      hasDraft: Boolean(state.draftId),
-    });
+              : '/',
+        first: !previous && !item,
+        hasDraft: Boolean(state.draftId),
+      },
+      { reuse: !personal },
+    );
   };
 
   /** The list of an "add another" section, and the question whether to add another. */

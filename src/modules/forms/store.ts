@@ -1,4 +1,5 @@
-import type { Queryable } from '../../db/database.ts';
+import { type Database, databaseOf, inTransaction, type Queryable } from '../../db/database.ts';
+import { processCache } from '../../db/process-cache.ts';
 
 export interface StoredDefinition {
   slug: string;
@@ -53,16 +54,34 @@ export interface Draft {
 const draftColumns = `id, form_slug as "formSlug", form_version as "formVersion", answers,
   submitted_case_id as "submittedCaseId", email`;
 
+/** Every form page reads its draft: kept in memory on the embedded database (see process-cache). */
+interface CachedDraft {
+  draft: Draft;
+  expiresAt: number;
+}
+
+const drafts = (q: Queryable) => processCache<CachedDraft>(q, 'form-drafts');
+
+/** After a write: the new row where it is known and committed, else forget the copy. */
+function rememberDraft(q: Queryable, tenantId: string, id: string, row?: Draft & { expiresAt: Date }) {
+  const cache = drafts(q);
+  const key = `${tenantId}|${id}`;
+  if (!row || inTransaction(q)) return cache.forget(key);
+  const { expiresAt, ...draft } = row;
+  cache.set(key, { draft, expiresAt: new Date(expiresAt).getTime() });
+}
+
 export async function createDraft(
   q: Queryable,
   tenantId: string,
   d: { formSlug: string; formVersion: number; answers: unknown; expiresAt: Date },
 ): Promise<string> {
-  const [row] = await q.query<{ id: string }>(
+  const [row] = await q.query<Draft & { expiresAt: Date }>(
     `insert into form_drafts (tenant_id, form_slug, form_version, answers, expires_at) values ($1, $2, $3, $4, $5)
-     returning id`,
+     returning ${draftColumns}, expires_at as "expiresAt"`,
     [tenantId, d.formSlug, d.formVersion, JSON.stringify(d.answers), d.expiresAt],
   );
+  rememberDraft(q, tenantId, row!.id, row);
   return row!.id;
 }
 
@@ -73,13 +92,27 @@ export async function findDraft(
   now: Date,
 ): Promise<Draft | undefined> {
   if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
-  const [row] = await q.query<Draft>(
-    `select ${draftColumns} from form_drafts where tenant_id = $1 and id = $2 and expires_at > $3`,
+  const cache = drafts(q);
+  const key = `${tenantId}|${id}`;
+  const cached = cache.get(key);
+  if (cached) return cached.expiresAt > now.getTime() ? cached.draft : undefined;
+  const ticket = cache.ticket(key);
+  const [row] = await q.query<Draft & { expiresAt: Date }>(
+    `select ${draftColumns}, expires_at as "expiresAt" from form_drafts
+      where tenant_id = $1 and id = $2 and expires_at > $3`,
     [tenantId, id, now],
   );
-  return row;
+  if (!row) return undefined;
+  const { expiresAt, ...draft } = row;
+  if (!inTransaction(q)) cache.fill(ticket, { draft, expiresAt: new Date(expiresAt).getTime() });
+  return draft;
 }
 
+/**
+ * Saves a page's answers. Outside a transaction, saves that arrive together go to the
+ * database as one statement (a group commit): each caller still waits for its own row to
+ * be written, but many people answering at once cost one write, not one each.
+ */
 export async function saveDraftAnswers(
   q: Queryable,
   tenantId: string,
@@ -87,11 +120,99 @@ export async function saveDraftAnswers(
   answers: unknown,
   expiresAt: Date,
 ): Promise<void> {
-  await q.query(
-    `update form_drafts set answers = $3, expires_at = $4, updated_at = now()
-      where tenant_id = $1 and id = $2 and submitted_case_id is null`,
-    [tenantId, id, JSON.stringify(answers), expiresAt],
-  );
+  const database = databaseOf(q);
+  if (!database || inTransaction(q)) {
+    const [row] = await q.query<Draft & { expiresAt: Date }>(
+      `update form_drafts set answers = $3, expires_at = $4, updated_at = now()
+        where tenant_id = $1 and id = $2 and submitted_case_id is null
+        returning ${draftColumns}, expires_at as "expiresAt"`,
+      [tenantId, id, JSON.stringify(answers), expiresAt],
+    );
+    rememberDraft(q, tenantId, id, row);
+    return;
+  }
+  let saves = draftSaves.get(database);
+  if (!saves) {
+    saves = new DraftSaves(database);
+    draftSaves.set(database, saves);
+  }
+  await saves.save({ tenantId, id, answers, expiresAt });
+}
+
+interface PendingSave {
+  tenantId: string;
+  id: string;
+  answers: unknown;
+  expiresAt: Date;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const draftSaves = new WeakMap<Database, DraftSaves>();
+
+/** One statement in flight at a time; saves arriving meanwhile wait for the next one. */
+class DraftSaves {
+  readonly #db: Database;
+  #pending: PendingSave[] = [];
+  #running = false;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  save(item: Omit<PendingSave, 'resolve' | 'reject'>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ ...item, resolve, reject });
+      // PGlite runs a statement synchronously, so requests that came in together are only
+      // read once it returns: start after this turn's requests have all had their say.
+      if (!this.#running) {
+        this.#running = true;
+        setImmediate(() => void this.#flush());
+      }
+    });
+  }
+
+  async #flush() {
+    while (this.#pending.length) {
+      const batch = this.#pending.splice(0);
+      // Two saves of one draft in a batch: the later one is what the person last sent.
+      const latest = new Map<string, PendingSave>();
+      for (const item of batch) latest.set(`${item.tenantId}|${item.id}`, item);
+      try {
+        const rows = await this.#db.query<Draft & { tenantId: string; expiresAt: Date }>(
+          `update form_drafts d set answers = v.answers, expires_at = v.expires_at, updated_at = now()
+             from jsonb_to_recordset($1::jsonb) as v(tenant_id uuid, id uuid, answers jsonb, expires_at timestamptz)
+            where d.tenant_id = v.tenant_id and d.id = v.id and d.submitted_case_id is null
+            returning d.tenant_id as "tenantId", d.id, d.form_slug as "formSlug", d.form_version as "formVersion",
+              d.answers, d.submitted_case_id as "submittedCaseId", d.email, d.expires_at as "expiresAt"`,
+          [
+            JSON.stringify(
+              [...latest.values()].map((s) => ({
+                tenant_id: s.tenantId,
+                id: s.id,
+                answers: s.answers,
+                expires_at: s.expiresAt.toISOString(),
+              })),
+            ),
+          ],
+        );
+        const written = new Map(rows.map((r) => [`${r.tenantId}|${r.id}`, r]));
+        for (const key of latest.keys()) {
+          const row = written.get(key);
+          const [tenantId, id] = key.split('|') as [string, string];
+          if (!row) rememberDraft(this.#db, tenantId, id);
+          else {
+            const { tenantId: _, ...draft } = row;
+            rememberDraft(this.#db, tenantId, id, draft);
+          }
+        }
+        for (const item of batch) item.resolve();
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+    this.#running = false;
+  }
 }
 
 /** Locks the draft for its submission, so two requests sending it cannot both make a case. */
@@ -113,6 +234,7 @@ export async function markDraftSubmitted(
     `update form_drafts set submitted_case_id = $3, updated_at = now() where tenant_id = $1 and id = $2`,
     [tenantId, id, caseId],
   );
+  rememberDraft(q, tenantId, id);
 }
 
 export async function deleteExpiredDrafts(q: Queryable, at: Date): Promise<number> {
@@ -132,6 +254,7 @@ export async function setResumeToken(
       where tenant_id = $1 and id = $2 and submitted_case_id is null`,
     [tenantId, id, r.email, r.tokenHash, r.expiresAt, r.draftExpiresAt],
   );
+  rememberDraft(q, tenantId, id);
 }
 
 /** Uses up a resume link: returns its draft once, and never again. */
@@ -148,5 +271,6 @@ export async function takeResumeToken(
       returning ${draftColumns}`,
     [tenantId, tokenHash, now],
   );
+  if (row) rememberDraft(q, tenantId, row.id);
   return row;
 }

@@ -6,10 +6,39 @@ interface RouteParams {
   routeInfo?: { method?: string | string[]; url?: string };
 }
 
+interface Window {
+  hits: number;
+  endsAt: number;
+}
+
 /**
- * A @fastify/rate-limit store on our database: one upsert per limited request (only public
- * posts and sign-in are limited), counted across every process. Keys are
- * "<tenant id>|<client>", made by our key generator.
+ * Counters in this process's memory, for the embedded database: its data folder belongs to
+ * one process, so there is no other process to count with, and a limited request costs no
+ * write. One set per database object, so every app built on it counts together.
+ */
+const memoryWindows = new WeakMap<Database, Map<string, Window>>();
+
+function countInMemory(db: Database, key: string, timeWindow: number, at: number): Window {
+  let windows = memoryWindows.get(db);
+  if (!windows) {
+    windows = new Map();
+    memoryWindows.set(db, windows);
+  }
+  let window = windows.get(key);
+  if (!window || window.endsAt <= at) {
+    // Expired windows are dropped as they are met, and all of them when the map grows large.
+    if (windows.size > 100_000) for (const [k, w] of windows) if (w.endsAt <= at) windows.delete(k);
+    window = { hits: 0, endsAt: at + timeWindow };
+    windows.set(key, window);
+  }
+  window.hits += 1;
+  return window;
+}
+
+/**
+ * A @fastify/rate-limit store: on PostgreSQL one upsert per limited request (only public
+ * posts and sign-in are limited), counted across every process; on the embedded database,
+ * in memory. Keys are "<tenant id>|<client>", made by our key generator.
  */
 export function databaseRateLimitStore(db: Database, now: () => Date) {
   return class DatabaseRateLimitStore {
@@ -30,6 +59,11 @@ export function databaseRateLimitStore(db: Database, now: () => Date) {
     incr(key: string, callback: Callback, timeWindow: number): void {
       const [tenantId, rest] = this.#split(key);
       const at = now();
+      if (db.driver === 'pglite') {
+        const window = countInMemory(db, `${tenantId}|${rest}`, timeWindow, at.getTime());
+        callback(null, { current: window.hits, ttl: Math.max(0, window.endsAt - at.getTime()) });
+        return;
+      }
       const ends = new Date(at.getTime() + timeWindow);
       db.query<{ hits: number; window_ends_at: Date }>(
         `insert into rate_limits (tenant_id, key, hits, window_ends_at) values ($1, $2, 1, $3)
@@ -51,6 +85,15 @@ export function databaseRateLimitStore(db: Database, now: () => Date) {
     read(key: string, callback: Callback): void {
       const [tenantId, rest] = this.#split(key);
       const at = now();
+      if (db.driver === 'pglite') {
+        const window = memoryWindows.get(db)?.get(`${tenantId}|${rest}`);
+        const live = window && window.endsAt > at.getTime();
+        callback(
+          null,
+          live ? { current: window.hits, ttl: window.endsAt - at.getTime() } : { current: 0, ttl: 0 },
+        );
+        return;
+      }
       db.query<{ hits: number; window_ends_at: Date }>(
         'select hits, window_ends_at from rate_limits where tenant_id = $1 and key = $2 and window_ends_at > $3',
         [tenantId, rest, at],

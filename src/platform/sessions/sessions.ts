@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../db/database.ts';
+import { processCache } from '../../db/process-cache.ts';
 
 export const sessionCookie = 'doorstep_session';
 /** A session unused for this long ends; staff sessions set a shorter idle limit of their own. */
@@ -16,6 +17,8 @@ export class Session {
   /** Whether a row exists for it: a visitor who only read pages has a cookie but no row. */
   persisted: boolean;
   dirty = false;
+  /** The data as last stored, to tell a real change from setting the same value again. */
+  readonly #stored: string;
   previousId: string | undefined;
   lastSeenAt: Date | undefined;
 
@@ -24,6 +27,7 @@ export class Session {
     this.data = data;
     this.persisted = persisted;
     this.lastSeenAt = lastSeenAt;
+    this.#stored = JSON.stringify(data);
   }
 
   get<T>(key: string): T | undefined {
@@ -34,6 +38,14 @@ export class Session {
     if (value === undefined) delete this.data[key];
     else this.data[key] = value;
     this.dirty = true;
+  }
+
+  /** Whether the data must be written: set since loaded, and not back to what is stored. */
+  get changed(): boolean {
+    return (
+      this.dirty &&
+      (!this.persisted || this.previousId !== undefined || JSON.stringify(this.data) !== this.#stored)
+    );
   }
 
   /** A new id for the same data: call at sign-in and whenever privilege changes. */
@@ -105,6 +117,7 @@ function setCookie(reply: FastifyReply, request: FastifyRequest, id: string) {
 /** Server-side sessions in the database: the cookie holds a random id; the row is keyed by its hash. */
 export function registerSessions(app: FastifyInstance, options: SessionOptions): void {
   const { db, secret, now } = options;
+  const cache = sessionCache(db);
 
   app.decorateRequest('sessionState', undefined);
   app.decorateRequest('sessionCookieId', undefined);
@@ -114,13 +127,9 @@ export function registerSessions(app: FastifyInstance, options: SessionOptions):
     const cookieId = this.cookies[sessionCookie];
     let session: Session | undefined;
     if (cookieId && cookieId.length >= 40) {
-      const [row] = await db.query<{ data: SessionData; last_seen_at: Date }>(
-        `select data, last_seen_at from sessions
-          where tenant_id = $1 and id_hash = $2 and expires_at > $3`,
-        [this.tenant.id, hashId(cookieId), now()],
-      );
+      const row = await readSession(db, cache, this.tenant.id, hashId(cookieId), now());
       session = row
-        ? new Session(cookieId, row.data, true, new Date(row.last_seen_at))
+        ? new Session(cookieId, row.data, true, new Date(row.lastSeenAt))
         : new Session(cookieId, {}, false);
     }
     session ??= new Session(newSessionId(), {}, false);
@@ -144,23 +153,29 @@ export function registerSessions(app: FastifyInstance, options: SessionOptions):
     const session = request.sessionState;
     const cookieId = request.cookies[sessionCookie];
     if (session) {
+      const tenantId = request.tenant.id;
       if (session.previousId) {
-        await db.query('delete from sessions where tenant_id = $1 and id_hash = $2', [
-          request.tenant.id,
-          hashId(session.previousId),
-        ]);
+        const previous = hashId(session.previousId);
+        await db.query('delete from sessions where tenant_id = $1 and id_hash = $2', [tenantId, previous]);
+        cache.forget(`${tenantId}|${previous}`);
       }
       const at = now();
       const expires = new Date(at.getTime() + idleSeconds * 1000);
       const stale =
         !session.lastSeenAt || at.getTime() - session.lastSeenAt.getTime() > touchEverySeconds * 1000;
-      if (session.dirty || (session.persisted && stale)) {
+      if (session.changed || (session.persisted && stale)) {
+        const idHash = hashId(session.id);
         await db.query(
           `insert into sessions (tenant_id, id_hash, data, last_seen_at, expires_at) values ($1, $2, $3, $4, $5)
            on conflict (tenant_id, id_hash) do update set data = excluded.data, last_seen_at = excluded.last_seen_at,
              expires_at = excluded.expires_at`,
-          [request.tenant.id, hashId(session.id), JSON.stringify(session.data), at, expires],
+          [tenantId, idHash, JSON.stringify(session.data), at, expires],
         );
+        cache.set(`${tenantId}|${idHash}`, {
+          data: session.data,
+          lastSeenAt: at.getTime(),
+          expiresAt: expires.getTime(),
+        });
         session.persisted = true;
       }
       if (session.id !== cookieId) setCookie(reply, request, session.id);
@@ -169,6 +184,63 @@ export function registerSessions(app: FastifyInstance, options: SessionOptions):
     }
     return payload;
   });
+}
+
+interface CachedSession {
+  data: SessionData;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+/** A page view reads its session: kept in memory on the embedded database (see process-cache). */
+function sessionCache(db: Database) {
+  return processCache<CachedSession>(db, 'sessions');
+}
+
+async function readSession(
+  db: Database,
+  cache: ReturnType<typeof sessionCache>,
+  tenantId: string,
+  idHash: string,
+  at: Date,
+): Promise<CachedSession | undefined> {
+  const key = `${tenantId}|${idHash}`;
+  const cached = cache.get(key);
+  if (cached) return cached.expiresAt > at.getTime() ? cached : undefined;
+  const ticket = cache.ticket(key);
+  const [row] = await db.query<{ data: SessionData; last_seen_at: Date; expires_at: Date }>(
+    `select data, last_seen_at, expires_at from sessions
+      where tenant_id = $1 and id_hash = $2 and expires_at > $3`,
+    [tenantId, idHash, at],
+  );
+  if (!row) return undefined;
+  const found = {
+    data: row.data,
+    lastSeenAt: new Date(row.last_seen_at).getTime(),
+    expiresAt: new Date(row.expires_at).getTime(),
+  };
+  cache.fill(ticket, found);
+  return found;
+}
+
+/**
+ * Ends sessions chosen by a condition on the sessions table (for example every session of
+ * one account): the one way to delete sessions other than the current request's, so the
+ * in-memory copies go too.
+ */
+export async function endSessionsWhere(
+  db: Database,
+  tenantId: string,
+  condition: string,
+  params: readonly unknown[],
+): Promise<number> {
+  const rows = await db.query<{ id_hash: string }>(
+    `delete from sessions where tenant_id = $1 and (${condition}) returning id_hash`,
+    [tenantId, ...params],
+  );
+  const cache = sessionCache(db);
+  for (const row of rows) cache.forget(`${tenantId}|${row.id_hash}`);
+  return rows.length;
 }
 
 /** Deletes sessions past their expiry; run by the worker's housekeeping. */

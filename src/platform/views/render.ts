@@ -3,11 +3,20 @@ import type nunjucks from 'nunjucks';
 import type { I18n } from '../i18n/catalogue.ts';
 import { localise } from '../i18n/local-text.ts';
 import { buildPageContext, type NavigationItem, type PageContext } from './page.ts';
+import { RenderMemo } from './render-memo.ts';
+
+export interface RenderCall {
+  /**
+   * The page shows nothing of the visitor's own (answers, errors): render it once for
+   * everyone with the same inputs (see RenderMemo).
+   */
+  reuse?: boolean;
+}
 
 declare module 'fastify' {
   interface FastifyReply {
     /** Renders a page of the council's site in the visitor's language and sends it as HTML. */
-    render(template: string, context?: Record<string, unknown>): FastifyReply;
+    render(template: string, context?: Record<string, unknown>, call?: RenderCall): FastifyReply;
     /** Renders a page to a string, for pages that are cached. */
     renderToString(template: string, context?: Record<string, unknown>): string;
   }
@@ -26,7 +35,8 @@ function renderPage(
   options: RenderOptions,
   template: string,
   context: Record<string, unknown> = {},
-): string {
+  memo?: RenderMemo,
+): string | Buffer {
   const request = reply.request;
   const t = options.i18n.t(request.lang);
   const page = buildPageContext(
@@ -36,27 +46,35 @@ function renderPage(
     options.assets,
     options.brandVersion(request.tenant.id),
   );
-  return options.env.render(template, {
+  const key = memo?.key(template, { context, page });
+  if (memo && key) {
+    const parts = memo.get(key);
+    if (parts) return RenderMemo.assemble(parts, () => request.csrfToken());
+  }
+  const html = options.env.render(template, {
     ...context,
     page,
     t,
     local: (value: Parameters<typeof localise>[0]) => localise(value, request.lang),
-    csrfToken: () => request.csrfToken(),
+    csrfToken: () => (memo && key ? memo.csrfMarker : request.csrfToken()),
   });
+  if (!memo || !key) return html;
+  return RenderMemo.assemble(memo.set(key, html), () => request.csrfToken());
 }
 
 export function registerRender(app: FastifyInstance, options: RenderOptions): void {
+  const memo = new RenderMemo();
   app.decorateReply(
     'render',
-    function (this: FastifyReply, template: string, context?: Record<string, unknown>) {
-      const html = renderPage(this, options, template, context);
+    function (this: FastifyReply, template: string, context?: Record<string, unknown>, call?: RenderCall) {
+      const html = renderPage(this, options, template, context, call?.reuse ? memo : undefined);
       return this.type('text/html; charset=utf-8').send(html);
     },
   );
   app.decorateReply(
     'renderToString',
     function (this: FastifyReply, template: string, context?: Record<string, unknown>) {
-      return renderPage(this, options, template, context);
+      return renderPage(this, options, template, context) as string;
     },
   );
 }
