@@ -21,6 +21,7 @@ import { registerDevMailbox } from './platform/mail/dev-mailbox-routes.ts';
 import { Mailer } from './platform/mail/mailer.ts';
 import { registerHealth } from './platform/observability/health.ts';
 import { Metrics } from './platform/observability/metrics.ts';
+import { OneTimeCodes } from './platform/one-time-codes/one-time-codes.ts';
 import { registerSecurityHeaders } from './platform/security/headers.ts';
 import { registerRateLimit } from './platform/security/rate-limit.ts';
 import { Signer } from './platform/security/signer.ts';
@@ -71,7 +72,20 @@ export async function buildApp(deps: AppDeps) {
   const pageCache = new PageCache(now);
   const signer = new Signer(deps.sessionSecret);
   const files = createLocalFileStore({ dataDir: config.dataDir, db });
-  const services = { config, db, tenants, i18n, metrics, mailer, pageCache, signer, files, now };
+  const oneTimeCodes = new OneTimeCodes({ db, mailer, secret: deps.sessionSecret, now });
+  const services = {
+    config,
+    db,
+    tenants,
+    i18n,
+    metrics,
+    mailer,
+    pageCache,
+    signer,
+    files,
+    oneTimeCodes,
+    now,
+  };
 
   app.decorateRequest('tenant', undefined as unknown as Tenant);
   app.decorateRequest('lang', 'en');
