@@ -12,6 +12,8 @@ import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
+import { registerStaff } from './modules/staff/routes.ts';
+import { StaffService } from './modules/staff/service.ts';
 import { registerCsrf } from './platform/csrf/csrf.ts';
 import { registerErrorHandler } from './platform/errors/handler.ts';
 import { createLocalFileStore } from './platform/files/file-store.ts';
@@ -168,6 +170,10 @@ export async function buildApp(deps: AppDeps) {
   registerTracking(app, services);
   registerSatisfaction(app, services);
   await registerForms(app, services);
+  registerStaff(app, {
+    ...services,
+    staff: new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now }),
+  });
   if (config.demo) registerDevMailbox(app, services);
 
   return Object.assign(app, { services }) as FastifyInstance & { services: typeof services };
