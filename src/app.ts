@@ -12,6 +12,8 @@ import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
+import { registerStaff } from './modules/staff/routes.ts';
+import { StaffService } from './modules/staff/service.ts';
 import { registerCsrf } from './platform/csrf/csrf.ts';
 import { registerErrorHandler } from './platform/errors/handler.ts';
 import { createLocalFileStore } from './platform/files/file-store.ts';
@@ -21,6 +23,7 @@ import { registerDevMailbox } from './platform/mail/dev-mailbox-routes.ts';
 import { Mailer } from './platform/mail/mailer.ts';
 import { registerHealth } from './platform/observability/health.ts';
 import { Metrics } from './platform/observability/metrics.ts';
+import { OneTimeCodes } from './platform/one-time-codes/one-time-codes.ts';
 import { registerSecurityHeaders } from './platform/security/headers.ts';
 import { registerRateLimit } from './platform/security/rate-limit.ts';
 import { Signer } from './platform/security/signer.ts';
@@ -71,7 +74,20 @@ export async function buildApp(deps: AppDeps) {
   const pageCache = new PageCache(now);
   const signer = new Signer(deps.sessionSecret);
   const files = createLocalFileStore({ dataDir: config.dataDir, db });
-  const services = { config, db, tenants, i18n, metrics, mailer, pageCache, signer, files, now };
+  const oneTimeCodes = new OneTimeCodes({ db, mailer, secret: deps.sessionSecret, now });
+  const services = {
+    config,
+    db,
+    tenants,
+    i18n,
+    metrics,
+    mailer,
+    pageCache,
+    signer,
+    files,
+    oneTimeCodes,
+    now,
+  };
 
   app.decorateRequest('tenant', undefined as unknown as Tenant);
   app.decorateRequest('lang', 'en');
@@ -154,6 +170,10 @@ export async function buildApp(deps: AppDeps) {
   registerTracking(app, services);
   registerSatisfaction(app, services);
   await registerForms(app, services);
+  registerStaff(app, {
+    ...services,
+    staff: new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now }),
+  });
   if (config.demo) registerDevMailbox(app, services);
 
   return Object.assign(app, { services }) as FastifyInstance & { services: typeof services };

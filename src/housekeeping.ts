@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from './db/database.ts';
 import { deleteExpiredDrafts } from './modules/forms/store.ts';
+import { deleteExpiredCodes } from './platform/one-time-codes/one-time-codes.ts';
 import { pruneDoneJobs } from './platform/outbox/outbox.ts';
 import { deleteExpiredRateLimits } from './platform/security/rate-limit-store.ts';
 import { deleteExpiredSessions } from './platform/sessions/sessions.ts';
@@ -13,6 +14,7 @@ export async function runHousekeeping(db: Database, now: Date): Promise<{ sessio
   const jobs = await pruneDoneJobs(db, new Date(now.getTime() - doneJobsKeptMs));
   await deleteExpiredRateLimits(db, now);
   await deleteExpiredDrafts(db, now);
+  await deleteExpiredCodes(db, now);
   return { sessions, jobs };
 }
 

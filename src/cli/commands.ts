@@ -4,6 +4,7 @@ import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
+import { staffCreateCommand } from '../modules/staff/cli.ts';
 import { importGazetteerCommand } from '../platform/gazetteer/cli.ts';
 import { Mailer } from '../platform/mail/mailer.ts';
 import { seedDemo } from '../platform/seeds/seeds.ts';
@@ -118,6 +119,13 @@ export const commands: Record<string, Command> = {
         return 0;
       });
     },
+  },
+
+  'staff:create': {
+    summary:
+      'create a council’s first administrator: --council <slug> --email e --name n [--role r] [--platform]',
+    run: (config, args) =>
+      staffCreateCommand(args, (fn) => withDatabase(config, 'doorstep staff:create', fn)),
   },
 
   'import:gazetteer': {

@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
+import { staffSeed } from '../../modules/staff/seed.ts';
 import { gazetteerSeed } from '../gazetteer/demo.ts';
 import { councilsSeed } from '../tenancy/demo-councils.ts';
 
@@ -17,7 +18,14 @@ export interface Seed {
 }
 
 /** In dependency order: councils first, since every other row belongs to one. */
-export const demoSeeds: Seed[] = [councilsSeed, gazetteerSeed, localInfoSeed, catalogueSeed, formsSeed];
+export const demoSeeds: Seed[] = [
+  councilsSeed,
+  gazetteerSeed,
+  localInfoSeed,
+  catalogueSeed,
+  formsSeed,
+  staffSeed,
+];
 
 export async function seedDemo(
   db: Database,
