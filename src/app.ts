@@ -6,6 +6,8 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { registerAccounts } from './modules/accounts/routes.ts';
+import { AccountsService } from './modules/accounts/service.ts';
 import { registerTracking } from './modules/cases/routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
@@ -153,6 +155,7 @@ export async function buildApp(deps: AppDeps) {
     { href: '/', label: 'nav.services' },
     { href: '/bin-day', label: 'nav.bin-day', prefix: true },
     { href: '/track', label: 'nav.track', prefix: true },
+    { href: '/account', label: 'nav.account', prefix: true },
   ];
   registerRender(app, {
     env: createViewEngine(),
@@ -169,7 +172,9 @@ export async function buildApp(deps: AppDeps) {
   registerLocalInfo(app, services);
   registerTracking(app, services);
   registerSatisfaction(app, services);
-  await registerForms(app, services);
+  const accounts = new AccountsService({ db, oneTimeCodes, now });
+  await registerForms(app, { ...services, accounts });
+  registerAccounts(app, { ...services, accounts });
   registerStaff(app, {
     ...services,
     staff: new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now }),

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from './db/database.ts';
+import { deleteOldSentMail } from './modules/accounts/service.ts';
 import { deleteExpiredDrafts } from './modules/forms/store.ts';
 import { deleteExpiredCodes } from './platform/one-time-codes/one-time-codes.ts';
 import { pruneDoneJobs } from './platform/outbox/outbox.ts';
@@ -15,6 +16,7 @@ export async function runHousekeeping(db: Database, now: Date): Promise<{ sessio
   await deleteExpiredRateLimits(db, now);
   await deleteExpiredDrafts(db, now);
   await deleteExpiredCodes(db, now);
+  await deleteOldSentMail(db, now);
   return { sessions, jobs };
 }
 

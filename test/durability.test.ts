@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { httpRequest, startServer, stopServer } from './support/server.ts';
+import { freePort, httpRequest, startServer, stopServer } from './support/server.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'doorstep-durability-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
-const port = 4400 + Math.floor(Math.random() * 500);
+const port = await freePort();
 const host = `riverford.localhost:${port}`;
 
 const start = () => startServer(port, dataDir);

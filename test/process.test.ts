@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
+  freePort,
   httpRequest,
   type RunningServer,
   repoRoot,
@@ -58,7 +59,7 @@ describe('starting and stopping', () => {
   });
 
   it('serves both councils, keeps data across a restart, and exits cleanly on Ctrl-C', async () => {
-    const port = 3900 + Math.floor(Math.random() * 500);
+    const port = await freePort();
     let server = await startServer(port);
     try {
       const ns = await request(port, { path: '/', host: `northshire.localhost:${port}` });

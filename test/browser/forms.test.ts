@@ -13,13 +13,11 @@ import type { Page } from 'playwright-core';
 import type { FormDefinition, Question } from '../../src/modules/forms/engine/index.ts';
 import { createWorker } from '../../src/worker.ts';
 import {
-  assertNoHorizontalScroll,
+  audit,
   type BrowserSuite,
   type Council,
-  checkAxe,
   clickAndWait,
   type OpenedPage,
-  screenshot,
   startBrowserSuite,
 } from './support/browser.ts';
 
@@ -60,15 +58,6 @@ function londonToday(): { day: number; month: number; year: number } {
   }).formatToParts(new Date());
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return { day: part('day'), month: part('month'), year: part('year') };
-}
-
-/** The checks every page of a journey gets: no sideways scroll, axe, no CSP violation; a screenshot. */
-async function audit(opened: OpenedPage, name: string): Promise<void> {
-  const { page } = opened;
-  await assertNoHorizontalScroll(page);
-  await screenshot(page, name);
-  await checkAxe(page);
-  opened.assertHealthy();
 }
 
 async function errorSummary(page: Page): Promise<string> {

@@ -7,16 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { generate } from 'otplib';
-import pino from 'pino';
 import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
-import { createWorker } from '../../src/worker.ts';
 import {
-  assertNoHorizontalScroll,
+  audit,
   type BrowserSuite,
-  checkAxe,
   clickAndWait,
-  type OpenedPage,
-  screenshot,
+  signInCodeFromDevMailbox,
   startBrowserSuite,
 } from './support/browser.ts';
 
@@ -31,34 +27,6 @@ after(async () => {
 });
 
 const text = (s: string | null | undefined) => (s ?? '').replace(/\s+/g, ' ').trim();
-
-async function audit(opened: OpenedPage, name: string): Promise<void> {
-  await assertNoHorizontalScroll(opened.page);
-  await screenshot(opened.page, name);
-  await checkAxe(opened.page);
-  opened.assertHealthy();
-}
-
-/** Delivers the outbox, then reads the newest sign-in code for an address from /dev/mail.json. */
-async function codeFromDevMailbox(address: string): Promise<string> {
-  const worker = createWorker({
-    db: suite.app.app.services.db,
-    mailer: suite.app.app.services.mailer,
-    now: () => new Date(),
-    logger: pino({ level: 'silent' }),
-  });
-  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
-  // The server's own /dev/mail.json, asked in-process: *.localhost resolves only in the browser.
-  const response = await suite.app.app.inject({
-    url: '/dev/mail.json',
-    headers: { host: 'riverford.localhost' },
-  });
-  const mail = response.json() as { to: string; subject: string; text: string }[];
-  const message = mail.find((m) => m.to === address && /sign-in code/.test(m.subject));
-  const code = /\b(\d{6})\b/.exec(message?.text ?? '')?.[1];
-  assert.ok(code, `no sign-in code for ${address} in the dev mailbox`);
-  return code;
-}
 
 describe('staff sign-in', () => {
   test('a demo case officer signs in with an emailed code and TOTP, without JavaScript at 320px', async () => {
@@ -89,7 +57,7 @@ describe('staff sign-in', () => {
 
       await page
         .getByLabel('Code from the email')
-        .fill(await codeFromDevMailbox('officer@riverford.example'));
+        .fill(await signInCodeFromDevMailbox(suite, 'riverford', 'officer@riverford.example'));
       await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
       assert.equal(new URL(page.url()).pathname, '/staff/sign-in/authenticator');
       await audit(opened, 'staff-authenticator');

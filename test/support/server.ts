@@ -12,6 +12,22 @@ export interface RunningServer {
   output: () => string;
 }
 
+/**
+ * A port nobody is listening on now, chosen by the system: a random one from a fixed range
+ * can meet another test run's server on a shared machine.
+ */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /** Starts the server on the embedded database in dataDir and waits for it to say it is ready. */
 export async function startServer(port: number, dataDir: string, timeoutMs = 60_000): Promise<RunningServer> {
   const child = spawn(process.execPath, ['src/main.ts'], {
@@ -34,7 +50,11 @@ export async function startServer(port: number, dataDir: string, timeoutMs = 60_
   });
   const deadline = Date.now() + timeoutMs;
   while (!out.includes('Doorstep is ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${out}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // What it said last may still be in the pipe when it exits.
+      await new Promise((r) => setTimeout(r, 200));
+      throw new Error(`server did not start (exit ${child.exitCode}):\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { child, port, output: () => out };

@@ -35,6 +35,8 @@ export interface NewSubmission {
   channel: 'web' | 'phone' | 'face-to-face' | 'email' | 'letter' | 'api';
   submittedByStaff: string | null;
   summary: string;
+  /** The resident's account, when they were signed in. */
+  accountId?: string | null;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function recordSubmission(
       queue: s.queue,
       dueAt: s.dueAt,
       submissionKey: s.submissionKey,
+      accountId: s.accountId ?? null,
     });
   }
   if (!row) throw new Error('could not draw an unused reference');

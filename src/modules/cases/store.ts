@@ -24,16 +24,28 @@ export interface NewCase {
   queue: string;
   dueAt: Date | null;
   submissionKey: string | null;
+  accountId?: string | null;
 }
 
 /** Inserts the case; undefined when the reference is taken (the caller draws another). */
 export async function insertCase(q: Queryable, tenantId: string, c: NewCase): Promise<CaseRow | undefined> {
   const [row] = await q.query<CaseRow>(
-    `insert into cases (tenant_id, reference, service_slug, form_slug, form_version, queue, due_at, submission_key)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)
+    `insert into cases (tenant_id, reference, service_slug, form_slug, form_version, queue, due_at, submission_key,
+       account_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      on conflict (tenant_id, reference) do nothing
      returning ${caseColumns}`,
-    [tenantId, c.reference, c.serviceSlug, c.formSlug, c.formVersion, c.queue, c.dueAt, c.submissionKey],
+    [
+      tenantId,
+      c.reference,
+      c.serviceSlug,
+      c.formSlug,
+      c.formVersion,
+      c.queue,
+      c.dueAt,
+      c.submissionKey,
+      c.accountId ?? null,
+    ],
   );
   return row;
 }

@@ -5,6 +5,7 @@ import { AppError, notFound } from '../../platform/errors/errors.ts';
 import { findByPostcode } from '../../platform/gazetteer/store.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
 import { rateLimits } from '../../platform/security/rate-limit.ts';
+import type { AccountsService } from '../accounts/service.ts';
 import { satisfactionLevels, satisfactionToken } from '../engagement/service.ts';
 import {
   type AddressAnswer,
@@ -36,6 +37,7 @@ import {
   summarise,
 } from './engine/index.ts';
 import { sniffMimeType } from './file-type.ts';
+import { type KnownDetails, prefill } from './prefill.ts';
 import { questionView } from './question-view.ts';
 import { draftLifetimeMs, submitDraft } from './runner.ts';
 import { registerSaveAndReturn } from './save-routes.ts';
@@ -56,9 +58,29 @@ const maxUploadBytes = 10 * 1024 * 1024;
 
 export async function registerForms(
   app: FastifyInstance,
-  services: Pick<Services, 'db' | 'mailer' | 'signer' | 'config' | 'i18n' | 'now' | 'files'>,
+  services: Pick<Services, 'db' | 'mailer' | 'signer' | 'config' | 'i18n' | 'now' | 'files'> & {
+    accounts: AccountsService;
+  },
 ): Promise<void> {
-  const { db, i18n, now, files } = services;
+  const { db, i18n, now, files, accounts } = services;
+
+  /** What the signed-in person's account knows, for prefilling; undefined for a guest. */
+  const knownDetails = async (
+    request: FastifyRequest,
+  ): Promise<(KnownDetails & { accountId: string }) | undefined> => {
+    const session = await request.session();
+    if (!session.get('resident')) return undefined;
+    const account = await accounts.signedIn(request);
+    if (!account) return undefined;
+    return {
+      accountId: account.id,
+      ...(account.emails[0] ? { email: account.emails[0].email } : {}),
+      ...(account.givenName ? { givenName: account.givenName } : {}),
+      ...(account.familyName ? { familyName: account.familyName } : {}),
+      ...(account.phone ? { phone: account.phone } : {}),
+      ...(account.address ? { address: account.address } : {}),
+    };
+  };
 
   // Files arrive on the same POST as the page's other answers; nothing is kept on disk by
   // the parser, and limits stop a large upload before it is read whole.
@@ -185,8 +207,10 @@ export async function registerForms(
       if (!draft) return reply.redirect(`/forms/${slug}`, 303);
       const loaded = await loadDefinition(db, request.tenant.id, slug, draft.formVersion);
       if (!loaded) throw notFound();
+      const known = await knownDetails(request);
       const result = await submitDraft(services, {
         tenant: request.tenant,
+        accountId: known?.accountId ?? null,
         draftId: draft.id,
         definition: loaded.definition,
         serviceSlug: await serviceFor(request.tenant.id, slug),
@@ -267,7 +291,9 @@ export async function registerForms(
     const errors = flash?.errors ?? [];
     const change = (request.query as { change?: string }).change === '1';
     const previous = previousPageId(definition, answers, pageId);
-    const stored = (index === undefined ? answers : (items[index] ?? {})) as Answers;
+    const given = (index === undefined ? answers : (items[index] ?? {})) as Answers;
+    const known = await knownDetails(request);
+    const stored = known ? { ...prefill(questions, given, known), ...given } : given;
     // Nothing of the person's own on the page (no answer, no error, no address search):
     // the same page for everyone at this point, rendered once.
     const personal =
@@ -439,6 +465,9 @@ export async function registerForms(
       const a = before[q.id] as AddressAnswer | undefined;
       if (q.type === 'address' && a?.uprn) offered[a.uprn] ??= a;
     }
+    // The address in the person's account, offered to them on the page, may be sent back.
+    const known = await knownDetails(request);
+    if (known?.address?.uprn) offered[known.address.uprn] ??= known.address;
     const stored = await storeUploads(request.tenant.id, uploads);
     const result = parsePage(definition, page, body, stored, {
       answers,
@@ -459,7 +488,7 @@ export async function registerForms(
       return reply.redirect(`${here}${change ? '?change=1' : ''}`, 303);
     }
     const next = applyPageAnswers(definition, answers, page, result.answers, index);
-    await saveAnswers(request, slug, version, draft?.id, next, state, save);
+    await saveAnswers(request, slug, version, draft?.id, next, state, save, known?.accountId);
     if (item) return reply.redirect(`${pageUrl(slug, pageId)}${change ? '?change=1' : ''}`, 303);
     return reply.redirect(afterPage(slug, definition, next, pageId, change), 303);
   };
@@ -472,6 +501,7 @@ export async function registerForms(
     answers: Answers,
     state: FormSession,
     save: (next: FormSession) => void,
+    accountId?: string,
   ) => {
     const expires = new Date(now().getTime() + draftLifetimeMs);
     let id = draftId;
@@ -482,6 +512,7 @@ export async function registerForms(
         formVersion: version,
         answers,
         expiresAt: expires,
+        accountId: accountId ?? null,
       });
     save({ draftId: id, lookups: state.lookups });
   };

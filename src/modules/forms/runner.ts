@@ -61,6 +61,8 @@ export async function submitDraft(
   deps: SubmitDeps,
   s: {
     tenant: Tenant;
+    /** The signed-in resident's account: the case shows in their account. */
+    accountId?: string | null;
     draftId: string;
     definition: FormDefinition;
     serviceSlug: string | null;
@@ -97,6 +99,7 @@ export async function submitDraft(
       queue: s.serviceSlug ?? s.definition.slug,
       dueAt: null,
       submissionKey: `draft:${draft.id}`,
+      accountId: s.accountId ?? null,
       answers,
       assessments,
       email,

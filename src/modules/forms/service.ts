@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/database.ts';
-import type { Language } from '../../platform/i18n/local-text.ts';
+import { type Language, localise } from '../../platform/i18n/local-text.ts';
 import { type Answers, defineForm, type FormDefinition, summarise } from './engine/index.ts';
 import { findVersion, latestPublished } from './store.ts';
 
@@ -54,4 +54,17 @@ export async function describeSubmission(
     key: { text: row.item ? `${row.item.label}: ${row.label}` : row.label },
     value: { text: row.value },
   }));
+}
+
+/** A form's title in the person's language, for lists of what they sent (My Account). */
+export async function formTitle(
+  q: Queryable,
+  tenantId: string,
+  slug: string | null,
+  version: number | null,
+  lang: Language,
+): Promise<string> {
+  if (!slug) return '';
+  const loaded = await loadDefinition(q, tenantId, slug, version ?? undefined);
+  return loaded ? localise(loaded.definition.title, lang).text : slug;
 }

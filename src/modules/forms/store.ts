@@ -74,12 +74,13 @@ function rememberDraft(q: Queryable, tenantId: string, id: string, row?: Draft &
 export async function createDraft(
   q: Queryable,
   tenantId: string,
-  d: { formSlug: string; formVersion: number; answers: unknown; expiresAt: Date },
+  d: { formSlug: string; formVersion: number; answers: unknown; expiresAt: Date; accountId?: string | null },
 ): Promise<string> {
   const [row] = await q.query<Draft & { expiresAt: Date }>(
-    `insert into form_drafts (tenant_id, form_slug, form_version, answers, expires_at) values ($1, $2, $3, $4, $5)
+    `insert into form_drafts (tenant_id, form_slug, form_version, answers, expires_at, account_id)
+     values ($1, $2, $3, $4, $5, $6)
      returning ${draftColumns}, expires_at as "expiresAt"`,
-    [tenantId, d.formSlug, d.formVersion, JSON.stringify(d.answers), d.expiresAt],
+    [tenantId, d.formSlug, d.formVersion, JSON.stringify(d.answers), d.expiresAt, d.accountId ?? null],
   );
   rememberDraft(q, tenantId, row!.id, row);
   return row!.id;

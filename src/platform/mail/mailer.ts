@@ -81,14 +81,26 @@ export class Mailer {
     }
     const transport = this.#transportFor();
     if (!transport) {
-      if (this.#config.demo) return;
-      throw new Error(noTransportMessage);
+      if (!this.#config.demo) throw new Error(noTransportMessage);
+      await this.#keep(tenant.id, job.id, message);
+      return;
     }
     await transport.deliver({
       from: { name: tenant.name.en, address: tenant.contact.email },
       message,
       reference: `doorstep-${tenant.slug}-${job.id}`,
     });
+    await this.#keep(tenant.id, job.id, message);
+  }
+
+  /** What the council sent, for the person's account; once per job however often it runs. */
+  async #keep(tenantId: string, jobId: string, message: OutgoingMessage) {
+    if (message.keep === false) return;
+    await this.#db.query(
+      `insert into sent_mail (tenant_id, job_id, to_address, subject, text_body, sent_at)
+       values ($1, $2, $3, $4, $5, $6) on conflict (tenant_id, job_id) do nothing`,
+      [tenantId, jobId, message.to, message.subject, message.text, this.#now()],
+    );
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,11 @@ export interface OutgoingMessage {
   text: string;
   html?: string;
   attachments?: MailAttachment[];
+  /**
+   * False for a message that is no part of the person's record with the council (a sign-in
+   * code): it is not kept among the emails My Account shows.
+   */
+  keep?: boolean;
 }
 
 /** The council a message goes out from, and the job it belongs to. */
@@ -94,5 +99,6 @@ export function validateMessage(input: OutgoingMessage): OutgoingMessage {
     text: input.text,
     ...(input.html ? { html: input.html } : {}),
     ...(attachments.length ? { attachments } : {}),
+    ...(input.keep === false ? { keep: false } : {}),
   };
 }

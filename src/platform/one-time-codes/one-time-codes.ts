@@ -144,7 +144,8 @@ export class OneTimeCodes {
     const id = randomUUID();
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const expiresAt = new Date(at.getTime() + codeLifetimeMs);
-    const message = validateMessage({ to: email, ...input.message(code) });
+    // A code is no part of the person's record: not kept among the emails their account shows.
+    const message = validateMessage({ to: email, ...input.message(code), keep: false });
     await this.#db.transaction(async (tx) => {
       await tx.query(
         `insert into one_time_codes (tenant_id, id, audience, address_hash, code_hash, max_attempts, created_at, expires_at)

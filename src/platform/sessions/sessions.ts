@@ -30,6 +30,11 @@ export class Session {
     this.#stored = JSON.stringify(data);
   }
 
+  /** What the sessions table knows this session by. */
+  get idHash(): string {
+    return hashId(this.id);
+  }
+
   get<T>(key: string): T | undefined {
     return this.data[key] as T | undefined;
   }
@@ -221,6 +226,22 @@ async function readSession(
   };
   cache.fill(ticket, found);
   return found;
+}
+
+/** Live sessions chosen by a condition on the sessions table (its parameters from $2), e.g. one account's. */
+export async function findSessionsWhere(
+  db: Database,
+  tenantId: string,
+  condition: string,
+  params: readonly unknown[],
+  at: Date,
+): Promise<{ idHash: string; data: SessionData; lastSeenAt: Date }[]> {
+  return db.query(
+    `select id_hash as "idHash", data, last_seen_at as "lastSeenAt" from sessions
+      where tenant_id = $1 and (${condition}) and expires_at > $${params.length + 2}
+      order by last_seen_at desc limit 100`,
+    [tenantId, ...params, at],
+  );
 }
 
 /**

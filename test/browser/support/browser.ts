@@ -10,7 +10,9 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
+import pino from 'pino';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { createWorker } from '../../../src/worker.ts';
 import type { TestApp } from '../../support/app.ts';
 
 export type Council = 'northshire' | 'riverford';
@@ -288,4 +290,41 @@ export async function screenshot(page: Page, name: string, options: { extra?: bo
   if (wanted === '0' || (options.extra && wanted !== 'all')) return;
   await mkdir(screenshotDir, { recursive: true });
   await page.screenshot({ path: `${screenshotDir}${name}.png`, fullPage: true });
+}
+
+/** The checks every page of a journey gets: no sideways scroll, axe, no CSP violation; a screenshot. */
+export async function audit(opened: OpenedPage, name: string): Promise<void> {
+  await assertNoHorizontalScroll(opened.page);
+  await screenshot(opened.page, name);
+  await checkAxe(opened.page);
+  opened.assertHealthy();
+}
+
+/**
+ * Delivers what the outbox holds, as a running server's worker would, then reads the newest
+ * sign-in code mailed to an address from the council's /dev/mail.json (asked in-process:
+ * *.localhost resolves only inside the browser).
+ */
+export async function signInCodeFromDevMailbox(
+  suite: BrowserSuite,
+  council: Council,
+  address: string,
+): Promise<string> {
+  const services = suite.app.app.services;
+  const worker = createWorker({
+    db: services.db,
+    mailer: services.mailer,
+    now: () => new Date(),
+    logger: pino({ level: 'silent' }),
+  });
+  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
+  const response = await suite.app.app.inject({
+    url: '/dev/mail.json',
+    headers: { host: `${council}.localhost` },
+  });
+  const mail = response.json() as { to: string; subject: string; text: string }[];
+  const message = mail.find((m) => m.to === address && /sign-in code/.test(m.subject));
+  const code = /\b(\d{6})\b/.exec(message?.text ?? '')?.[1];
+  assert.ok(code, `no sign-in code for ${address} in the dev mailbox`);
+  return code;
 }
