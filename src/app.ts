@@ -6,6 +6,8 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { builderRoutes } from './modules/builder/routes.ts';
+import { FormBuilder } from './modules/builder/service.ts';
 import { registerTracking } from './modules/cases/routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
@@ -170,9 +172,12 @@ export async function buildApp(deps: AppDeps) {
   registerTracking(app, services);
   registerSatisfaction(app, services);
   await registerForms(app, services);
+  const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
+  const staffNames = (tenantId: string) => staff.names(tenantId);
   registerStaff(app, {
     ...services,
-    staff: new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now }),
+    staff,
+    staffPages: [builderRoutes({ ...services, builder: new FormBuilder({ db, pageCache }), staffNames })],
   });
   if (config.demo) registerDevMailbox(app, services);
 
