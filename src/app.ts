@@ -13,6 +13,7 @@ import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
+import { settingsRoutes } from './modules/settings/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerStaff } from './modules/staff/routes.ts';
 import { StaffService } from './modules/staff/service.ts';
@@ -177,7 +178,10 @@ export async function buildApp(deps: AppDeps) {
   registerStaff(app, {
     ...services,
     staff,
-    staffPages: [builderRoutes({ ...services, builder: new FormBuilder({ db, pageCache }), staffNames })],
+    staffPages: [
+      builderRoutes({ ...services, builder: new FormBuilder({ db, pageCache }), staffNames }),
+      settingsRoutes(services),
+    ],
   });
   if (config.demo) registerDevMailbox(app, services);
 
