@@ -371,7 +371,7 @@ export function builderRoutes(
         'page',
         {
           slug,
-          page,
+          formPage: page,
           index,
           titleText: lt(request, page.title) || page.id,
           formTitle: lt(request, copy.title),
@@ -476,7 +476,7 @@ export function builderRoutes(
     });
     const typeContext = (request: FastifyRequest, slug: string, page: WorkingPage, errors: Errors = {}) => ({
       slug,
-      page,
+      formPage: page,
       titleText: lt(request, page.title) || page.id,
       types: questionTypes.map((type) => ({
         value: type,
@@ -539,7 +539,7 @@ export function builderRoutes(
         'question',
         {
           slug,
-          page,
+          formPage: page,
           titleText: lt(request, page.title) || page.id,
           question,
           type,
@@ -754,7 +754,7 @@ export function builderRoutes(
         'condition',
         {
           slug,
-          page,
+          formPage: page,
           question,
           subjectText: question ? lt(request, question.label) : lt(request, page.title) || page.id,
           action: `/staff/forms/${slug}/pages/${pageId}${question ? `/questions/${question.id}` : ''}/condition`,
