@@ -8,11 +8,14 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { registerAccounts } from './modules/accounts/routes.ts';
 import { AccountsService } from './modules/accounts/service.ts';
+import { builderRoutes } from './modules/builder/routes.ts';
+import { FormBuilder } from './modules/builder/service.ts';
 import { registerTracking } from './modules/cases/routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
+import { settingsRoutes } from './modules/settings/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerStaff } from './modules/staff/routes.ts';
 import { StaffService } from './modules/staff/service.ts';
@@ -175,9 +178,15 @@ export async function buildApp(deps: AppDeps) {
   const accounts = new AccountsService({ db, oneTimeCodes, now });
   await registerForms(app, { ...services, accounts });
   registerAccounts(app, { ...services, accounts });
+  const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
+  const staffNames = (tenantId: string) => staff.names(tenantId);
   registerStaff(app, {
     ...services,
-    staff: new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now }),
+    staff,
+    staffPages: [
+      builderRoutes({ ...services, builder: new FormBuilder({ db, pageCache }), staffNames }),
+      settingsRoutes(services),
+    ],
   });
   if (config.demo) registerDevMailbox(app, services);
 

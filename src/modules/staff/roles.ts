@@ -27,6 +27,8 @@ export const permissions = [
   'services.configure',
   /** Demand, failure demand, satisfaction, performance. */
   'insight.view',
+  /** The council's name, logo, colours, statements, retention schedule, teams and queues. */
+  'council.settings',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -44,6 +46,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'contacts.handle',
     'services.configure',
     'insight.view',
+    'council.settings',
   ],
   'service-manager': ['staff.home', 'cases.work', 'contacts.handle', 'services.configure', 'insight.view'],
   'case-officer': ['staff.home', 'cases.work'],

@@ -45,10 +45,11 @@ const maxEmailLength = 254;
 const areas: { permission: Permission; href?: string }[] = [
   { permission: 'cases.work' },
   { permission: 'contacts.handle' },
-  { permission: 'services.configure' },
+  { permission: 'services.configure', href: '/staff/forms' },
   { permission: 'insight.view' },
   { permission: 'staff.manage', href: '/staff/users' },
   { permission: 'staff.activity', href: '/staff/activity' },
+  { permission: 'council.settings', href: '/staff/settings' },
 ];
 
 type Field = { text: string } | undefined;
@@ -64,7 +65,14 @@ function errorsOf(fields: Record<string, string | undefined>, t: (k: string) => 
   return { messages, summary };
 }
 
-export function registerStaff(app: FastifyInstance, services: Services & { staff: StaffService }): void {
+export function registerStaff(
+  app: FastifyInstance,
+  services: Services & {
+    staff: StaffService;
+    /** Other modules' /staff pages, added inside this scope so the one permission hook guards them. */
+    staffPages?: ((scope: FastifyInstance) => void)[];
+  },
+): void {
   const { db, i18n, now, tenants, staff } = services;
   app.decorateRequest('staffUser', undefined);
 
@@ -606,6 +614,8 @@ export function registerStaff(app: FastifyInstance, services: Services & { staff
           users: users.map((u) => ({ ...u, roleName: t(`staff.role.${u.role}`) })),
         });
       });
+
+      for (const add of services.staffPages ?? []) add(scope);
     },
     { prefix: '/staff' },
   );

@@ -9,11 +9,12 @@ export const demoStaff: { local: string; name: string; role: Role }[] = [
   { local: 'officer', name: 'Olu Officer', role: 'case-officer' },
   { local: 'agent', name: 'Ayesha Agent', role: 'contact-centre-agent' },
   { local: 'analyst', name: 'Anwen Analyst', role: 'analyst' },
+  { local: 'manager', name: 'Morgan Manager', role: 'service-manager' },
 ];
 
 export const staffSeed: Seed = {
   module: 'staff',
-  version: 1,
+  version: 2,
   async run(tx) {
     const councils = await tx.query<{ id: string; slug: string }>(
       `select id, slug from tenants where slug in ('northshire', 'riverford')`,

@@ -16,6 +16,7 @@ import {
   findUser,
   findUserByEmail,
   insertUser,
+  listUsers,
   replaceRecoveryCodes,
   type StaffUser,
   setRole,
@@ -316,6 +317,11 @@ export class StaffService {
       if (user) await this.audit(tenantId, user, 'staff.user-created', ip, { role: input.role }, tx, admin);
       return user;
     });
+  }
+
+  /** Staff names by id, for histories that say who did what. */
+  async names(tenantId: string): Promise<Map<string, string>> {
+    return new Map((await listUsers(this.#db, tenantId)).map((u) => [u.id, `${u.name} (${u.email})`]));
   }
 
   findUser(tenantId: string, id: string): Promise<StaffUser | undefined> {

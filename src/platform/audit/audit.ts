@@ -48,6 +48,8 @@ export interface AuditEntry {
 
 export interface ListAuditOptions {
   subjectType?: string;
+  /** Entries about any of these kinds of thing (a change history across several). */
+  subjectTypes?: string[];
   subjectId?: string;
   actorType?: ActorType;
   actorId?: string;
@@ -139,6 +141,10 @@ export async function listAudit(
     where.push(`${column} = $${params.length}${cast}`);
   };
   filter('subject_type', options.subjectType);
+  if (options.subjectTypes) {
+    params.push(options.subjectTypes);
+    where.push(`subject_type = any($${params.length}::text[])`);
+  }
   filter('subject_id', options.subjectId);
   filter('actor_type', options.actorType);
   filter('actor_id', options.actorId);

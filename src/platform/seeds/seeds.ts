@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
+import { settingsSeed } from '../../modules/settings/seed.ts';
 import { staffSeed } from '../../modules/staff/seed.ts';
 import { gazetteerSeed } from '../gazetteer/demo.ts';
 import { councilsSeed } from '../tenancy/demo-councils.ts';
@@ -25,6 +26,7 @@ export const demoSeeds: Seed[] = [
   catalogueSeed,
   formsSeed,
   staffSeed,
+  settingsSeed,
 ];
 
 export async function seedDemo(
