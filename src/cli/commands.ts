@@ -5,6 +5,7 @@ import { migrate } from '../db/migrate.ts';
 import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
 import { staffCreateCommand } from '../modules/staff/cli.ts';
+import { createLocalFileStore } from '../platform/files/file-store.ts';
 import { importGazetteerCommand } from '../platform/gazetteer/cli.ts';
 import { Mailer } from '../platform/mail/mailer.ts';
 import { seedDemo } from '../platform/seeds/seeds.ts';
@@ -70,7 +71,10 @@ export const commands: Record<string, Command> = {
     summary: 'apply the demo councils and every module’s demo content (idempotent)',
     async run(config) {
       return withDatabase(config, 'doorstep seed', async (db) => {
-        const applied = await seedDemo(db, { log: (line) => console.log(line) });
+        const applied = await seedDemo(db, {
+          log: (line) => console.log(line),
+          files: createLocalFileStore({ dataDir: config.dataDir, db }),
+        });
         console.log(applied.length ? `applied ${applied.join(', ')}` : 'demo content is up to date');
         return 0;
       });

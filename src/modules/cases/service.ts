@@ -35,6 +35,8 @@ export interface NewSubmission {
   channel: 'web' | 'phone' | 'face-to-face' | 'email' | 'letter' | 'api';
   submittedByStaff: string | null;
   summary: string;
+  /** Draws the reference (demo seeds pass a seeded source, so their references repeat). */
+  random?: (size: number) => Buffer;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function recordSubmission(
   let row: CaseRow | undefined;
   for (let attempt = 0; !row && attempt < 8; attempt++) {
     row = await insertCase(tx, s.tenant.id, {
-      reference: generateReference(s.tenant.prefix),
+      reference: generateReference(s.tenant.prefix, s.random),
       serviceSlug: s.serviceSlug,
       formSlug: s.formSlug,
       formVersion: s.formVersion,
