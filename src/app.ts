@@ -11,6 +11,7 @@ import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
+import { registerReports } from './modules/reports/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerStaff } from './modules/staff/routes.ts';
 import { StaffService } from './modules/staff/service.ts';
@@ -170,6 +171,8 @@ export async function buildApp(deps: AppDeps) {
   registerTracking(app, services);
   registerSatisfaction(app, services);
   await registerForms(app, services);
+  // After forms: its multipart parser also reads report photos and Open311 posts.
+  registerReports(app, services);
   registerStaff(app, {
     ...services,
     staff: new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now }),

@@ -49,6 +49,7 @@ async function start() {
     now: app.services.now,
     logger,
     outbound: { demo: config.demo, allowPrivate: config.outboundAllowPrivate },
+    services: app.services,
   });
   await app.listen({ port: config.port, host: config.host });
   if (app.services.mailer.delivery === 'none') {

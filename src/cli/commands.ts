@@ -7,12 +7,14 @@ import { createLogger } from '../logger.ts';
 import { staffCreateCommand } from '../modules/staff/cli.ts';
 import { createLocalFileStore } from '../platform/files/file-store.ts';
 import { importGazetteerCommand } from '../platform/gazetteer/cli.ts';
+import { I18n } from '../platform/i18n/catalogue.ts';
 import { Mailer } from '../platform/mail/mailer.ts';
+import { Signer } from '../platform/security/signer.ts';
 import { seedDemo } from '../platform/seeds/seeds.ts';
 import { readableTextOn } from '../platform/tenancy/colour.ts';
 import { TenantRegistry } from '../platform/tenancy/registry.ts';
 import { upsertTenant } from '../platform/tenancy/store.ts';
-import { lockDataFolder } from '../runtime.ts';
+import { lockDataFolder, resolveSessionSecret } from '../runtime.ts';
 import { createWorker } from '../worker.ts';
 
 export interface Command {
@@ -44,12 +46,21 @@ export const commands: Record<string, Command> = {
       const tenants = new TenantRegistry(db, undefined);
       await tenants.refresh();
       const now = () => new Date();
+      const mailer = new Mailer({ db, config, tenants, now });
       const worker = createWorker({
         db,
-        mailer: new Mailer({ db, config, tenants, now }),
+        mailer,
         now,
         logger,
         outbound: { demo: config.demo, allowPrivate: config.outboundAllowPrivate },
+        // Open311 push and pull write emails with the council's links, signed like the web's.
+        services: {
+          tenants,
+          mailer,
+          config,
+          i18n: new I18n(),
+          signer: new Signer(resolveSessionSecret(config)),
+        },
       });
       worker.start();
       const stopHousekeeping = startHousekeeping({ db, now, logger });

@@ -527,3 +527,44 @@ export async function alertsCovering(
     [tenantId, p.lat, p.lng, box.minLat, box.maxLat, box.minLng, box.maxLng],
   );
 }
+
+// ---------------------------------------------------------------------------------------
+// Open311 reads
+
+export interface RequestRow extends ReportRow {
+  statusNotes: string | null;
+  photoId: string | null;
+}
+
+/** Reports for GET requests: by reference, or by category, time and status; oldest first is not asked: newest first. */
+export async function listRequests(
+  q: Queryable,
+  tenantId: string,
+  f: { references?: string[]; codes?: string[]; from?: Date; to?: Date; statuses?: string[]; limit: number },
+): Promise<RequestRow[]> {
+  return q.query<RequestRow>(
+    `select ${reportColumns},
+            (select u.description from report_updates u where u.tenant_id = r.tenant_id and u.case_id = r.case_id
+               and u.hidden_reason is null and u.description <> '' order by u.created_at desc, u.id desc limit 1) as "statusNotes",
+            (select p.id from report_photos p where p.tenant_id = r.tenant_id and p.case_id = r.case_id
+               and p.hidden_reason is null order by p.position limit 1) as "photoId"
+       from ${fromReports}
+      where r.tenant_id = $1 and r.hidden_reason is null
+        and ($2::text[] is null or r.reference = any($2::text[]))
+        and ($3::text[] is null or r.category = any($3::text[]))
+        and ($4::timestamptz is null or r.created_at >= $4)
+        and ($5::timestamptz is null or r.created_at <= $5)
+        and ($6::text[] is null or c.status = any($6::text[]))
+      order by r.created_at desc
+      limit $7`,
+    [
+      tenantId,
+      f.references ?? null,
+      f.codes ?? null,
+      f.from ?? null,
+      f.to ?? null,
+      f.statuses ?? null,
+      f.limit,
+    ],
+  );
+}
