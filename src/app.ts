@@ -12,6 +12,7 @@ import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { registerReports } from './modules/reports/routes.ts';
+import { reportsStaffPages } from './modules/reports/staff-routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerStaff } from './modules/staff/routes.ts';
 import { StaffService } from './modules/staff/service.ts';
@@ -176,6 +177,7 @@ export async function buildApp(deps: AppDeps) {
   registerStaff(app, {
     ...services,
     staff: new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now }),
+    staffPages: [reportsStaffPages(services)],
   });
   if (config.demo) registerDevMailbox(app, services);
 

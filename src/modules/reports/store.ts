@@ -568,3 +568,71 @@ export async function listRequests(
     ],
   );
 }
+
+// ---------------------------------------------------------------------------------------
+// Moderation
+
+export async function listRecentReports(
+  q: Queryable,
+  tenantId: string,
+  f: { status?: string; category?: string; limit: number; offset: number },
+): Promise<ReportRow[]> {
+  return q.query<ReportRow>(
+    `select ${reportColumns} from ${fromReports}
+      where r.tenant_id = $1 and ($2::text is null or c.status = $2) and ($3::text is null or r.category = $3)
+      order by r.created_at desc limit $4 offset $5`,
+    [tenantId, f.status ?? null, f.category ?? null, f.limit, f.offset],
+  );
+}
+
+export async function setReportTitle(
+  q: Queryable,
+  tenantId: string,
+  caseId: string,
+  title: string,
+): Promise<void> {
+  await q.query('update reports set title = $3, updated_at = now() where tenant_id = $1 and case_id = $2', [
+    tenantId,
+    caseId,
+    title,
+  ]);
+}
+
+export async function setReportHidden(
+  q: Queryable,
+  tenantId: string,
+  caseId: string,
+  reason: string | null,
+): Promise<void> {
+  await q.query(
+    'update reports set hidden_reason = $3, updated_at = now() where tenant_id = $1 and case_id = $2',
+    [tenantId, caseId, reason],
+  );
+}
+
+export async function setPhotoHidden(
+  q: Queryable,
+  tenantId: string,
+  caseId: string,
+  photoId: string,
+  reason: string | null,
+): Promise<boolean> {
+  if (!/^[0-9a-f-]{36}$/i.test(photoId)) return false;
+  const rows = await q.query(
+    'update report_photos set hidden_reason = $4 where tenant_id = $1 and case_id = $2 and id = $3 returning id',
+    [tenantId, caseId, photoId, reason],
+  );
+  return rows.length > 0;
+}
+
+export async function setDuplicateOf(
+  q: Queryable,
+  tenantId: string,
+  caseId: string,
+  of: string,
+): Promise<void> {
+  await q.query(
+    'update reports set duplicate_of = $3, updated_at = now() where tenant_id = $1 and case_id = $2',
+    [tenantId, caseId, of],
+  );
+}
