@@ -4,6 +4,7 @@ import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
+import { importBoundariesCommand } from '../modules/reports/cli.ts';
 import { staffCreateCommand } from '../modules/staff/cli.ts';
 import { createLocalFileStore } from '../platform/files/file-store.ts';
 import { importGazetteerCommand } from '../platform/gazetteer/cli.ts';
@@ -147,5 +148,11 @@ export const commands: Record<string, Command> = {
     summary: 'load a council’s addresses from CSV: FILE.csv --council <slug> (safe to run again)',
     run: (config, args) =>
       importGazetteerCommand(args, (fn) => withDatabase(config, 'doorstep import:gazetteer', fn)),
+  },
+
+  'import:boundaries': {
+    summary: 'load council boundaries from GeoJSON: FILE.geojson (safe to run again)',
+    run: (_config, args) =>
+      importBoundariesCommand(args, (fn) => withDatabase(_config, 'doorstep import:boundaries', fn)),
   },
 };
