@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.ts';
 import { publicOrigin } from '../../config.ts';
@@ -38,6 +41,7 @@ import {
 } from './store.ts';
 
 const views = 'modules/reports/views';
+const require = createRequire(import.meta.url);
 const nearMetres = 50;
 const pageSize = 20;
 
@@ -69,6 +73,22 @@ export function registerReports(app: FastifyInstance, services: Services): void 
   const deps = createReportDeps(services);
   const { area } = deps;
   registerOpen311(app, { ...deps, demo: config.demo });
+  // Leaflet and the map script, served from here (never a CDN), for pages with a map.
+  void app.register(fastifyStatic, {
+    root: path.join(path.dirname(require.resolve('leaflet/package.json')), 'dist'),
+    prefix: '/assets/leaflet/',
+    decorateReply: false,
+    maxAge: '365d',
+    index: false,
+    allowedPath: (p) => p === '/leaflet-src.esm.js' || p === '/leaflet.css' || p.startsWith('/images/'),
+  });
+  void app.register(fastifyStatic, {
+    root: path.join(import.meta.dirname, 'assets'),
+    prefix: '/assets/reports/',
+    decorateReply: false,
+    maxAge: '1h',
+    index: false,
+  });
   const mapTiles = config.mapTileUrl;
 
   /** The place named by the query: a UPRN from this council's gazetteer, or lat and lng. */
