@@ -35,8 +35,6 @@ export interface NewSubmission {
   channel: 'web' | 'phone' | 'face-to-face' | 'email' | 'letter' | 'api';
   submittedByStaff: string | null;
   summary: string;
-  /** Draws the reference (demo seeds pass a seeded source, so their references repeat). */
-  random?: (size: number) => Buffer;
 }
 
 /**
@@ -53,7 +51,7 @@ export async function recordSubmission(
   let row: CaseRow | undefined;
   for (let attempt = 0; !row && attempt < 8; attempt++) {
     row = await insertCase(tx, s.tenant.id, {
-      reference: generateReference(s.tenant.prefix, s.random),
+      reference: generateReference(s.tenant.prefix),
       serviceSlug: s.serviceSlug,
       formSlug: s.formSlug,
       formVersion: s.formVersion,

@@ -3,19 +3,11 @@ import type { Queryable } from '../../db/database.ts';
 import type { FileStore } from '../../platform/files/file-store.ts';
 import { generateDemoAddresses } from '../../platform/gazetteer/demo.ts';
 import type { LocalText } from '../../platform/i18n/local-text.ts';
-import { recordSubmission, updateCaseStatus } from '../cases/service.ts';
+import { generateReference } from '../../platform/references/reference.ts';
 import { defineForm } from '../forms/engine/index.ts';
 import { type Bbox, bboxOf, type Geometry } from './geo.ts';
 import { processPhoto } from './photos.ts';
-import {
-  addFollower,
-  type Category,
-  insertPhoto,
-  insertReport,
-  insertUpdate,
-  upsertBoundary,
-  upsertCategory,
-} from './store.ts';
+import { type Category, upsertBoundary, upsertCategory } from './store.ts';
 
 /**
  * Demo content for street reports: each council's boundary (drawn around the demo
@@ -341,132 +333,179 @@ export async function demoPhoto(n: number): Promise<Buffer> {
 
 /**
  * Writes the demo reports straight into each council (the seed knows who is responsible:
- * the area service's answer for the demo boundaries). Photos need the file store, which a
- * seed run for a test image does not have: then the reports have none.
+ * the area service's answer for the demo boundaries), in a few set-based statements per
+ * council rather than a score per report: first start-up stays quick. Photos need the file
+ * store, which a seed run for a test image does not have: then the reports have none.
  */
 export async function seedDemoReports(tx: Queryable, files?: FileStore): Promise<void> {
   const rnd = seeded(20260101);
   const bytes = (size: number) => Buffer.from(Array.from({ length: size }, () => Math.floor(rnd() * 256)));
   const addresses = generateDemoAddresses();
+  const inRiverford = addresses.filter((a) => a.inRiverford);
   const tenants = new Map<string, { id: string; slug: string; prefix: string }>();
   for (const row of await tx.query<{ id: string; slug: string; prefix: string }>(
     'select id, slug, prefix from tenants',
   ))
     tenants.set(row.slug, row);
   const base = Date.UTC(2026, 0, 5);
+  type Row = {
+    key: string;
+    reference: string;
+    category: string;
+    title: string;
+    description: string;
+    lat: number;
+    lng: number;
+    address_text: string;
+    name: string;
+    email: string;
+    hide_name: boolean;
+    made_on: string;
+    created_at: string;
+    due_at: string;
+    photo: boolean;
+    updates: { status: string; description: string; at: string }[];
+  };
+  const byCouncil = new Map<string, Row[]>();
   for (let i = 0; i < 200; i++) {
     const category = demoCategories[Math.floor(rnd() * demoCategories.length)]!;
     const tenant = tenants.get(category.council);
-    if (!tenant) continue;
-    const pool = category.council === 'riverford' ? addresses.filter((a) => a.inRiverford) : addresses;
+    const pool = category.council === 'riverford' ? inRiverford : addresses;
     const address = pool[Math.floor(rnd() * pool.length)]!;
-    const lat = Math.round((address.lat + (rnd() - 0.5) * 0.0004) * 1e6) / 1e6;
-    const lng = Math.round((address.lng + (rnd() - 0.5) * 0.0006) * 1e6) / 1e6;
     const options = titles[category.code]!;
     const title = options[Math.floor(rnd() * options.length)]!;
-    const createdAt = new Date(base + Math.floor(rnd() * 300) * 86_400_000 + Math.floor(rnd() * 50_000_000));
+    const created = base + Math.floor(rnd() * 300) * 86_400_000 + Math.floor(rnd() * 50_000_000);
     const name = `${firstNames[Math.floor(rnd() * firstNames.length)]} ${lastNames[Math.floor(rnd() * lastNames.length)]}`;
-    const email = `resident${i + 1}@example.com`;
-    const key = `demo-report-${i + 1}`;
     const street = address.line2 ?? address.line1.replace(/^\d+\s+/, '');
-    const { case: row, created } = await recordSubmission(tx, {
-      tenant: tenant as never,
-      serviceSlug: null,
-      formSlug: `report-${category.code}`,
-      formVersion: 1,
-      queue: `reports:${category.code}`,
-      dueAt: new Date(createdAt.getTime() + category.dueDays * 86_400_000),
-      submissionKey: key,
-      answers: { category: category.code, title },
-      assessments: [],
-      email,
-      uprn: null,
-      channel: 'web',
-      submittedByStaff: null,
-      summary: title,
-      random: bytes,
-    });
-    if (!created) continue;
-    await tx.query('update cases set created_at = $3 where tenant_id = $1 and id = $2', [
-      tenant.id,
-      row.id,
-      createdAt,
-    ]);
-    await tx.query('update case_updates set created_at = $3 where tenant_id = $1 and case_id = $2', [
-      tenant.id,
-      row.id,
-      createdAt,
-    ]);
-    await insertReport(tx, tenant.id, {
-      caseId: row.id,
-      reference: row.reference,
+    const lat = Math.round((address.lat + (rnd() - 0.5) * 0.0004) * 1e6) / 1e6;
+    const lng = Math.round((address.lng + (rnd() - 0.5) * 0.0006) * 1e6) / 1e6;
+    const reference = tenant ? generateReference(tenant.prefix, bytes) : '';
+    const hide = rnd() < 0.3;
+    const madeOn = rnd() < 0.5 ? 'northshire' : 'riverford';
+    // A history: most reports move on; some are fixed, a few closed.
+    const steps = Math.floor(rnd() * 3);
+    const end = rnd() < 0.8;
+    const path: [string, string][] = [
+      ['in-progress', 'An inspector has been sent.'],
+      end
+        ? ['completed', 'This has been fixed. Thank you for reporting it.']
+        : ['closed', 'This is not something we can act on.'],
+    ];
+    if (!tenant) continue;
+    const list = byCouncil.get(tenant.slug) ?? [];
+    byCouncil.set(tenant.slug, list);
+    list.push({
+      key: `demo-report-${i + 1}`,
+      reference,
       category: category.code,
       title,
       description: `${title} on ${street}, ${address.town}. Reported for the demo.`,
       lat,
       lng,
-      uprn: null,
-      addressText: `Near ${street}, ${address.town}, ${address.postcode}`,
+      address_text: `Near ${street}, ${address.town}, ${address.postcode}`,
       name,
-      email,
-      phone: null,
-      hideName: rnd() < 0.3,
-      extra: {},
-      madeOn: rnd() < 0.5 ? 'northshire' : 'riverford',
-      channel: 'web',
-      externalId: null,
-      createdAt,
+      email: `resident${i + 1}@example.com`,
+      hide_name: hide,
+      made_on: madeOn,
+      created_at: new Date(created).toISOString(),
+      due_at: new Date(created + category.dueDays * 86_400_000).toISOString(),
+      photo: i % 3 === 0,
+      updates: path.slice(0, steps).map(([status, description], s) => ({
+        status,
+        description,
+        at: new Date(created + (s + 1) * 2 * 86_400_000).toISOString(),
+      })),
     });
-    await addFollower(tx, tenant.id, row.id, email, true);
-    if (files && i % 3 === 0) {
-      const photo = await processPhoto(await demoPhoto(i));
-      if (!('problem' in photo)) {
-        const full = await files.put(
-          tenant.id,
-          photo.full,
-          { filename: 'photo-1.jpg', contentType: 'image/jpeg' },
-          tx,
-        );
-        const thumb = await files.put(
-          tenant.id,
-          photo.thumb,
-          { filename: 'thumb-1.jpg', contentType: 'image/jpeg' },
-          tx,
-        );
-        await insertPhoto(tx, tenant.id, row.id, {
-          position: 0,
-          fileId: full.id,
-          thumbFileId: thumb.id,
-          width: photo.width,
-          height: photo.height,
-        });
-      }
-    }
-    // A history: most reports move on; some are fixed, a few closed.
-    const steps = Math.floor(rnd() * 3);
-    const path: [string, string][] = [
-      ['in-progress', 'An inspector has been sent.'],
-      [
-        rnd() < 0.8 ? 'completed' : 'closed',
-        rnd() < 0.8
-          ? 'This has been fixed. Thank you for reporting it.'
-          : 'This is not something we can act on.',
-      ],
-    ];
-    for (let s = 0; s < steps; s++) {
-      const [status, description] = path[s]!;
-      const at = new Date(createdAt.getTime() + (s + 1) * 2 * 86_400_000);
-      await insertUpdate(tx, tenant.id, { caseId: row.id, source: 'staff', status, description, at });
-      await updateCaseStatus(tx, tenant.id, row.id, status, { en: description });
-      await tx.query(
-        `update case_updates set created_at = $3 where tenant_id = $1 and id = (select max(id) from case_updates where tenant_id = $1 and case_id = $2)`,
-        [tenant.id, row.id, at],
-      );
-      await tx.query('update cases set updated_at = $3 where tenant_id = $1 and id = $2', [
+  }
+  const photos = files
+    ? await Promise.all([0, 1, 2, 3, 4].map(async (n) => processPhoto(await demoPhoto(n))))
+    : [];
+
+  for (const [slug, rows] of byCouncil) {
+    const tenant = tenants.get(slug)!;
+    const done = await tx.query(
+      `select 1 from cases where tenant_id = $1 and submission_key like 'demo-report-%' limit 1`,
+      [tenant.id],
+    );
+    if (done.length) continue;
+    const data = JSON.stringify(rows);
+    // The cases, their submissions and the interactions on the timeline (as recordSubmission makes them).
+    await tx.query(
+      `with r as (select * from jsonb_to_recordset($2::jsonb) as r(key text, reference text, category text, title text,
+                    email text, created_at timestamptz, due_at timestamptz, updates jsonb)),
+            made as (
+              insert into cases (tenant_id, reference, form_slug, form_version, queue, due_at, submission_key, status,
+                                 created_at, updated_at)
+              select $1, reference, 'report-' || category, 1, 'reports:' || category, due_at, key,
+                     coalesce(updates -> -1 ->> 'status', 'received'), created_at,
+                     coalesce((updates -> -1 ->> 'at')::timestamptz, created_at)
+                from r returning id, submission_key),
+            sub as (
+              insert into submissions (tenant_id, case_id, answers, email, channel, submitted_at)
+              select $1, made.id, jsonb_build_object('category', r.category, 'title', r.title), r.email, 'web', r.created_at
+                from made join r on r.key = made.submission_key returning case_id)
+       insert into interactions (tenant_id, channel, kind, case_id, email, summary, occurred_at)
+       select $1, 'web', 'submission', made.id, r.email, r.title, r.created_at from made join r on r.key = made.submission_key`,
+      [tenant.id, data],
+    );
+    await tx.query(
+      `with r as (select * from jsonb_to_recordset($2::jsonb) as r(key text, reference text, category text, title text,
+                    description text, lat double precision, lng double precision, address_text text, name text, email text,
+                    hide_name boolean, made_on text, created_at timestamptz))
+       insert into reports (tenant_id, case_id, reference, category, title, original_title, description, lat, lng,
+                            address_text, name, email, hide_name, made_on, channel, created_at, updated_at)
+       select $1, c.id, r.reference, r.category, r.title, r.title, r.description, r.lat, r.lng, r.address_text, r.name,
+              r.email, r.hide_name, r.made_on, 'web', r.created_at, r.created_at
+         from r join cases c on c.tenant_id = $1 and c.submission_key = r.key`,
+      [tenant.id, data],
+    );
+    await tx.query(
+      `insert into report_followers (tenant_id, case_id, email, confirmed_at)
+       select tenant_id, case_id, email, created_at from reports where tenant_id = $1 and email like 'resident%@example.com'
+       on conflict do nothing`,
+      [tenant.id],
+    );
+    // Status history: "received" at the start, then each update, on /track and the report's page.
+    await tx.query(
+      `with r as (select * from jsonb_to_recordset($2::jsonb) as r(key text, created_at timestamptz, updates jsonb)),
+            c as (select r.*, cases.id as case_id from r join cases on cases.tenant_id = $1 and cases.submission_key = r.key),
+            first as (insert into case_updates (tenant_id, case_id, status, created_at)
+                      select $1, case_id, 'received', created_at from c returning 1),
+            u as (select c.case_id, x.status, x.description, x.at
+                    from c, jsonb_to_recordset(c.updates) as x(status text, description text, at timestamptz)),
+            hist as (insert into case_updates (tenant_id, case_id, status, public_note, created_at)
+                     select $1, case_id, status, jsonb_build_object('en', description), at from u returning 1)
+       insert into report_updates (tenant_id, case_id, source, status, description, created_at)
+       select $1, case_id, 'staff', status, description, at from u`,
+      [tenant.id, data],
+    );
+    if (!files) continue;
+    const stored: { full_id: string; thumb_id: string; width: number; height: number }[] = [];
+    for (const [n, photo] of photos.entries()) {
+      if ('problem' in photo) continue;
+      const full = await files.put(
         tenant.id,
-        row.id,
-        at,
-      ]);
+        photo.full,
+        { filename: `photo-${n + 1}.jpg`, contentType: 'image/jpeg' },
+        tx,
+      );
+      const thumb = await files.put(
+        tenant.id,
+        photo.thumb,
+        { filename: `thumb-${n + 1}.jpg`, contentType: 'image/jpeg' },
+        tx,
+      );
+      stored.push({ full_id: full.id, thumb_id: thumb.id, width: photo.width, height: photo.height });
     }
+    const withPhotos = rows
+      .filter((r) => r.photo)
+      .map((r, n) => ({ key: r.key, ...stored[n % stored.length]! }));
+    await tx.query(
+      `insert into report_photos (tenant_id, case_id, position, file_id, thumb_file_id, width, height)
+       select $1, c.id, 0, p.full_id::uuid, p.thumb_id::uuid, p.width, p.height
+         from jsonb_to_recordset($2::jsonb) as p(key text, full_id text, thumb_id text, width int, height int)
+         join cases c on c.tenant_id = $1 and c.submission_key = p.key`,
+      [tenant.id, JSON.stringify(withPhotos)],
+    );
   }
 }
