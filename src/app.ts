@@ -15,6 +15,8 @@ import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
+import { registerReports } from './modules/reports/routes.ts';
+import { reportsStaffPages } from './modules/reports/staff-routes.ts';
 import { settingsRoutes } from './modules/settings/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerStaff } from './modules/staff/routes.ts';
@@ -178,6 +180,8 @@ export async function buildApp(deps: AppDeps) {
   const accounts = new AccountsService({ db, oneTimeCodes, now });
   await registerForms(app, { ...services, accounts });
   registerAccounts(app, { ...services, accounts });
+  // After forms: its multipart parser also reads report photos and Open311 posts.
+  registerReports(app, services);
   const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
   const staffNames = (tenantId: string) => staff.names(tenantId);
   registerStaff(app, {
@@ -186,6 +190,7 @@ export async function buildApp(deps: AppDeps) {
     staffPages: [
       builderRoutes({ ...services, builder: new FormBuilder({ db, pageCache }), staffNames }),
       settingsRoutes(services),
+      reportsStaffPages(services),
     ],
   });
   if (config.demo) registerDevMailbox(app, services);

@@ -4,6 +4,7 @@ import { DatabaseUnavailableError, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { startHousekeeping } from './housekeeping.ts';
 import { createLogger, createLoggerOptions } from './logger.ts';
+import { createLocalFileStore } from './platform/files/file-store.ts';
 import { seedDemo } from './platform/seeds/seeds.ts';
 import { DataFolderInUseError, lockDataFolder, resolveSessionSecret } from './runtime.ts';
 import { createWorker } from './worker.ts';
@@ -35,7 +36,11 @@ async function start() {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
-  if (config.demo) await seedDemo(db, { log: (line) => logger.info(line) });
+  if (config.demo)
+    await seedDemo(db, {
+      log: (line) => logger.info(line),
+      files: createLocalFileStore({ dataDir: config.dataDir, db }),
+    });
 
   const app = await buildApp({ config, db, sessionSecret, logger: createLoggerOptions(config) });
   const worker = createWorker({
@@ -44,6 +49,7 @@ async function start() {
     now: app.services.now,
     logger,
     outbound: { demo: config.demo, allowPrivate: config.outboundAllowPrivate },
+    services: app.services,
   });
   await app.listen({ port: config.port, host: config.host });
   if (app.services.mailer.delivery === 'none') {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
+import type { Services } from './app.ts';
 import type { Database } from './db/database.ts';
 import { webhookHandlers } from './modules/integrations/webhooks.ts';
+import { open311Handlers } from './modules/reports/open311/client.ts';
 import { createHttpClient } from './platform/http-client/http-client.ts';
 import type { Mailer } from './platform/mail/mailer.ts';
 import { Worker } from './platform/outbox/worker.ts';
@@ -16,12 +18,18 @@ export function createWorker(deps: {
   now: () => Date;
   logger: Logger;
   outbound?: { demo: boolean; allowPrivate: readonly string[] };
+  /** The app's services, for the jobs that need a council's texts and links (Open311 push and pull). */
+  services?: Pick<Services, 'tenants' | 'signer' | 'config' | 'i18n' | 'mailer'>;
 }): Worker {
   const http = createHttpClient(deps.outbound ?? { demo: false, allowPrivate: [] });
   return new Worker({
     db: deps.db,
     now: deps.now,
     logger: deps.logger,
-    handlers: { ...deps.mailer.handlers(), ...webhookHandlers(http) },
+    handlers: {
+      ...deps.mailer.handlers(),
+      ...webhookHandlers(http),
+      ...(deps.services ? open311Handlers({ ...deps.services, now: deps.now }, http) : {}),
+    },
   });
 }

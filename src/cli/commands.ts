@@ -4,14 +4,18 @@ import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
+import { importBoundariesCommand } from '../modules/reports/cli.ts';
 import { staffCreateCommand } from '../modules/staff/cli.ts';
+import { createLocalFileStore } from '../platform/files/file-store.ts';
 import { importGazetteerCommand } from '../platform/gazetteer/cli.ts';
+import { I18n } from '../platform/i18n/catalogue.ts';
 import { Mailer } from '../platform/mail/mailer.ts';
+import { Signer } from '../platform/security/signer.ts';
 import { seedDemo } from '../platform/seeds/seeds.ts';
 import { readableTextOn } from '../platform/tenancy/colour.ts';
 import { TenantRegistry } from '../platform/tenancy/registry.ts';
 import { upsertTenant } from '../platform/tenancy/store.ts';
-import { lockDataFolder } from '../runtime.ts';
+import { lockDataFolder, resolveSessionSecret } from '../runtime.ts';
 import { createWorker } from '../worker.ts';
 
 export interface Command {
@@ -43,12 +47,21 @@ export const commands: Record<string, Command> = {
       const tenants = new TenantRegistry(db, undefined);
       await tenants.refresh();
       const now = () => new Date();
+      const mailer = new Mailer({ db, config, tenants, now });
       const worker = createWorker({
         db,
-        mailer: new Mailer({ db, config, tenants, now }),
+        mailer,
         now,
         logger,
         outbound: { demo: config.demo, allowPrivate: config.outboundAllowPrivate },
+        // Open311 push and pull write emails with the council's links, signed like the web's.
+        services: {
+          tenants,
+          mailer,
+          config,
+          i18n: new I18n(),
+          signer: new Signer(resolveSessionSecret(config)),
+        },
       });
       worker.start();
       const stopHousekeeping = startHousekeeping({ db, now, logger });
@@ -70,7 +83,10 @@ export const commands: Record<string, Command> = {
     summary: 'apply the demo councils and every module’s demo content (idempotent)',
     async run(config) {
       return withDatabase(config, 'doorstep seed', async (db) => {
-        const applied = await seedDemo(db, { log: (line) => console.log(line) });
+        const applied = await seedDemo(db, {
+          log: (line) => console.log(line),
+          files: createLocalFileStore({ dataDir: config.dataDir, db }),
+        });
         console.log(applied.length ? `applied ${applied.join(', ')}` : 'demo content is up to date');
         return 0;
       });
@@ -132,5 +148,11 @@ export const commands: Record<string, Command> = {
     summary: 'load a council’s addresses from CSV: FILE.csv --council <slug> (safe to run again)',
     run: (config, args) =>
       importGazetteerCommand(args, (fn) => withDatabase(config, 'doorstep import:gazetteer', fn)),
+  },
+
+  'import:boundaries': {
+    summary: 'load council boundaries from GeoJSON: FILE.geojson (safe to run again)',
+    run: (_config, args) =>
+      importBoundariesCommand(args, (fn) => withDatabase(_config, 'doorstep import:boundaries', fn)),
   },
 };

@@ -2,8 +2,10 @@ import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
+import { reportsSeed } from '../../modules/reports/seed.ts';
 import { settingsSeed } from '../../modules/settings/seed.ts';
 import { staffSeed } from '../../modules/staff/seed.ts';
+import type { FileStore } from '../files/file-store.ts';
 import { gazetteerSeed } from '../gazetteer/demo.ts';
 import { councilsSeed } from '../tenancy/demo-councils.ts';
 
@@ -15,7 +17,12 @@ import { councilsSeed } from '../tenancy/demo-councils.ts';
 export interface Seed {
   module: string;
   version: number;
-  run(tx: Queryable): Promise<void>;
+  /** `context.files` is absent where no file store exists (a test image): skip the files. */
+  run(tx: Queryable, context?: SeedContext): Promise<void>;
+}
+
+export interface SeedContext {
+  files?: FileStore;
 }
 
 /** In dependency order: councils first, since every other row belongs to one. */
@@ -27,11 +34,12 @@ export const demoSeeds: Seed[] = [
   formsSeed,
   staffSeed,
   settingsSeed,
+  reportsSeed,
 ];
 
 export async function seedDemo(
   db: Database,
-  options: { log: (line: string) => void; seeds?: Seed[] },
+  options: { log: (line: string) => void; seeds?: Seed[]; files?: FileStore },
 ): Promise<string[]> {
   const seeds = options.seeds ?? demoSeeds;
   const applied: string[] = [];
@@ -43,7 +51,7 @@ export async function seedDemo(
         seed.module,
       ]);
       if (row && row.version >= seed.version) return false;
-      await seed.run(tx);
+      await seed.run(tx, { files: options.files });
       await tx.query(
         `insert into seeds (module, version) values ($1, $2)
          on conflict (module) do update set version = excluded.version, applied_at = now()`,
