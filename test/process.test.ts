@@ -33,7 +33,9 @@ function run(args: string[], env: NodeJS.ProcessEnv) {
   return spawnSync(node, args, { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
 }
 
-const startServer = (port: number) => start(port, dataDir, 30_000);
+// A first start makes the embedded database and its demo content: generous, since this is
+// no timing test and CI runs two test files at once.
+const startServer = (port: number) => start(port, dataDir, 180_000);
 const request = httpRequest;
 const stop = (server: RunningServer) => stopServer(server);
 
