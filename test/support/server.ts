@@ -29,7 +29,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts the server on the embedded database in dataDir and waits for it to say it is ready. */
-export async function startServer(port: number, dataDir: string, timeoutMs = 180_000): Promise<RunningServer> {
+export async function startServer(
+  port: number,
+  dataDir: string,
+  timeoutMs = 180_000,
+): Promise<RunningServer> {
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: repoRoot,
     env: {
