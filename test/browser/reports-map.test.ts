@@ -58,6 +58,19 @@ test('with tiles and JavaScript: a map of tiles, a click on it picks the place',
   await opened.close();
 });
 
+test('reports around a place: the list, and the same reports on the map', async () => {
+  const opened = await suite.openPage({ javaScript: true, width: 1280 });
+  const { page } = opened;
+  await page.goto(suite.url('riverford', '/reports?q=RF1+1AA'));
+  await page.locator('.leaflet-container').waitFor({ state: 'visible' });
+  const listed = await page.locator('.app-around li').count();
+  assert.ok(listed > 0);
+  assert.equal(await page.locator('path.leaflet-interactive').count(), listed);
+  await checkAxe(page);
+  opened.assertHealthy();
+  await opened.close();
+});
+
 test('"use my location" shows only with JavaScript, and goes on with the browser’s position', async () => {
   const opened = await suite.openPage({ javaScript: true, width: 320 });
   await opened.context.grantPermissions(['geolocation']);

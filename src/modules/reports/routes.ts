@@ -494,6 +494,9 @@ export function registerReports(app: FastifyInstance, services: Services): void 
       category,
       status,
       place: addressText(found),
+      placeLat: found.lat,
+      placeLng: found.lng,
+      mapTiles,
       categories: categories.map((c) => ({
         value: c.category.code,
         text: localise(c.category.name, request.lang).text,

@@ -18,7 +18,7 @@ for (const element of L ? maps : []) {
   const map = L.map(element, { scrollWheelZoom: false });
   L.tileLayer(tiles, { maxZoom: 19, attribution: element.dataset.attribution || '' }).addTo(map);
   if (lat !== undefined && lng !== undefined) {
-    map.setView([lat, lng], 17);
+    map.setView([lat, lng], element.parentElement?.querySelector('.app-around') ? 15 : 17);
     L.marker([lat, lng], { keyboard: false }).addTo(map);
   } else {
     map.setView([number(element.dataset.centreLat) ?? 52.25, number(element.dataset.centreLng) ?? -1.35], 11);
