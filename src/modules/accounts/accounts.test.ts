@@ -324,3 +324,29 @@ describe('My Account', () => {
     assert.match(account.body, /needs at least one email address/);
   });
 });
+
+describe('alerts a person follows', () => {
+  it('lists the reports they follow in My Account, each with a link that stops its emails', async () => {
+    const b = browser();
+    await b.signIn('follower@example.com');
+    let account = await b.get('/account');
+    assert.match(account.body, /You do not follow any reports or places/);
+    const [report] = await t.app.services.db.query<{ case_id: string; reference: string; title: string }>(
+      'select case_id, reference, title from reports where tenant_id = $1 order by created_at limit 1',
+      [t.tenants.riverford.id],
+    );
+    assert.ok(report, 'the demo has reports');
+    await t.app.services.db.query(
+      `insert into report_followers (tenant_id, case_id, email, confirmed_at) values ($1, $2, $3, now())`,
+      [t.tenants.riverford.id, report.case_id, 'follower@example.com'],
+    );
+    account = await b.get('/account');
+    assert.match(account.body, new RegExp(report.reference));
+    const stop = /href="(\/reports\/follow\/[^"]+\/stop\?[^"]+)"/.exec(account.body)?.[1];
+    assert.ok(stop, 'a stop link is offered');
+    const stopped = await b.get(stop.replace(/&amp;/g, '&'));
+    assert.equal(stopped.statusCode, 200);
+    account = await b.get('/account');
+    assert.doesNotMatch(account.body, new RegExp(report.reference));
+  });
+});

@@ -6,6 +6,7 @@ import { isSingleAddress } from '../../platform/mail/message.ts';
 import { rateLimits } from '../../platform/security/rate-limit.ts';
 import { formatPhone, normaliseEmail, normalisePhone, normalisePostcode } from '../forms/engine/index.ts';
 import { formTitle } from '../forms/service.ts';
+import { alertsFollowedBy } from '../reports/service.ts';
 import {
   type Account,
   type AccountAddress,
@@ -254,6 +255,11 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
       drafts: await draftRows(request, overview.drafts),
       mail: overview.mail,
       claimable: overview.claimable.cases.length + overview.claimable.drafts.length,
+      alerts: await alertsFollowedBy(
+        services,
+        request.tenant,
+        account.emails.map((e) => e.email),
+      ),
       notice,
     });
   });

@@ -16,10 +16,12 @@ import type { ProcessedPhoto } from './photos.ts';
 import {
   addFollower,
   alertsCovering,
+  areaAlertsOf,
   type Category,
   confirmedFollowers,
   findReportByCase,
   findReportByExternalId,
+  followedReports,
   insertPhoto,
   insertReport,
   insertUpdate,
@@ -323,4 +325,37 @@ export function statusToOpen311Update(status: string): string {
 /** GeoReport v2's own status: open or closed. */
 export function open311Status(status: string): 'open' | 'closed' {
   return status === 'completed' || status === 'closed' ? 'closed' : 'open';
+}
+
+/**
+ * What a person follows in this council, with the one-click links that stop each: reports
+ * they asked to hear about, and alerts for new reports near a postcode (for My Account).
+ */
+export async function alertsFollowedBy(
+  deps: Pick<ReportDeps, 'signer' | 'config'> & { db: Queryable },
+  council: Tenant,
+  emails: string[],
+) {
+  const [reports, areas] = await Promise.all([
+    followedReports(deps.db, council.id, emails),
+    areaAlertsOf(deps.db, council.id, emails),
+  ]);
+  // The same links as in the emails, as paths: the person is on this council's site already.
+  const path = (link: string) => {
+    const url = new URL(link);
+    return `${url.pathname}${url.search}`;
+  };
+  return {
+    reports: reports.map((r) => ({
+      reference: r.reference,
+      title: r.title,
+      status: r.status,
+      stop: path(followLink(deps, council, r.caseId, r.email, 'stop')),
+    })),
+    areas: areas.map((a) => ({
+      postcode: a.postcode,
+      radiusM: a.radiusM,
+      stop: `/alerts/${a.groupId}/stop?token=${encodeURIComponent(deps.signer.sign('report-alert', a.groupId))}`,
+    })),
+  };
 }

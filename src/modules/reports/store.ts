@@ -636,3 +636,37 @@ export async function setDuplicateOf(
     [tenantId, caseId, of],
   );
 }
+
+/** The reports these addresses follow (confirmed, not stopped), in one council: for My Account. */
+export async function followedReports(
+  q: Queryable,
+  tenantId: string,
+  emails: string[],
+): Promise<{ caseId: string; reference: string; title: string; email: string; status: string }[]> {
+  if (!emails.length) return [];
+  return q.query(
+    `select r.case_id as "caseId", r.reference, r.title, f.email, c.status
+       from report_followers f
+       join reports r on r.tenant_id = f.tenant_id and r.case_id = f.case_id
+       join cases c on c.tenant_id = r.tenant_id and c.id = r.case_id
+      where f.tenant_id = $1 and lower(f.email) = any($2::text[])
+        and f.confirmed_at is not null and f.stopped_at is null
+      order by f.created_at desc limit 100`,
+    [tenantId, emails.map((e) => e.toLowerCase())],
+  );
+}
+
+/** The area alerts these addresses receive (confirmed, not stopped), in one council. */
+export async function areaAlertsOf(
+  q: Queryable,
+  tenantId: string,
+  emails: string[],
+): Promise<{ groupId: string; postcode: string; radiusM: number }[]> {
+  if (!emails.length) return [];
+  return q.query(
+    `select group_id as "groupId", postcode, radius_m as "radiusM" from report_area_alerts
+      where tenant_id = $1 and lower(email) = any($2::text[]) and confirmed_at is not null and stopped_at is null
+      order by created_at desc limit 100`,
+    [tenantId, emails.map((e) => e.toLowerCase())],
+  );
+}
