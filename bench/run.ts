@@ -13,10 +13,11 @@ import { baselines } from './suites/baselines.ts';
 import { forms } from './suites/forms.ts';
 import { home } from './suites/home.ts';
 import { memory } from './suites/memory.ts';
+import { reports } from './suites/reports.ts';
 import { sessionPage } from './suites/session-page.ts';
 import { startup } from './suites/startup.ts';
 
-const suites: Suite[] = [baselines, home, sessionPage, memory, startup, forms];
+const suites: Suite[] = [baselines, home, sessionPage, memory, startup, forms, reports];
 
 function table(rows: Row[]): string {
   const header: Row = {

@@ -92,7 +92,7 @@ function recordJourneys(h: Harness, database: string, r: JourneyResult): void {
 }
 
 /** A PostgreSQL database of the bench's own on the local server, dropped afterwards. */
-async function withPostgres<T>(h: Harness, fn: (url: string) => Promise<T>): Promise<T | undefined> {
+export async function withPostgres<T>(h: Harness, fn: (url: string) => Promise<T>): Promise<T | undefined> {
   const admin = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `doorstep_bench_${process.pid}`;
   const client = new pg.Client({ connectionString: admin, connectionTimeoutMillis: 3000 });

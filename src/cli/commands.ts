@@ -4,7 +4,7 @@ import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
-import { importBoundariesCommand } from '../modules/reports/cli.ts';
+import { benchSeedCommand, importBoundariesCommand } from '../modules/reports/cli.ts';
 import { staffCreateCommand } from '../modules/staff/cli.ts';
 import { createLocalFileStore } from '../platform/files/file-store.ts';
 import { importGazetteerCommand } from '../platform/gazetteer/cli.ts';
@@ -154,5 +154,11 @@ export const commands: Record<string, Command> = {
     summary: 'load council boundaries from GeoJSON: FILE.geojson (safe to run again)',
     run: (_config, args) =>
       importBoundariesCommand(args, (fn) => withDatabase(_config, 'doorstep import:boundaries', fn)),
+  },
+
+  'bench:seed': {
+    summary:
+      'many street reports for the benchmarks: [--council northshire] [--reports 1000000] (safe to stop and run again)',
+    run: (config, args) => benchSeedCommand(args, (fn) => withDatabase(config, 'doorstep bench:seed', fn)),
   },
 };

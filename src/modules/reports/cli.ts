@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import type { Database } from '../../db/database.ts';
 import type { CliOutput } from '../../platform/gazetteer/cli.ts';
+import { benchSeed } from './bench-seed.ts';
 import { bboxOf, readGeometry } from './geo.ts';
 import { upsertBoundary } from './store.ts';
 
@@ -84,4 +86,67 @@ export async function importBoundariesCommand(
     );
     return counts.skipped && !counts.inserted && !counts.updated ? 1 : 0;
   });
+}
+
+export const benchSeedUsage = 'npm run doorstep -- bench:seed [--council northshire] [--reports 1000000]';
+
+/**
+ * `bench:seed`: many reports for the benchmarks, with progress; Ctrl-C stops between batches
+ * and a second run carries on from there.
+ */
+export async function benchSeedCommand(
+  args: string[],
+  open: (fn: (db: Database) => Promise<number>) => Promise<number>,
+  io: CliOutput = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  let values: { council?: string; reports?: string };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { council: { type: 'string' }, reports: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (error) {
+    io.stderr.write(`bench:seed: ${(error as Error).message}\nUsage: ${benchSeedUsage}\n`);
+    return 1;
+  }
+  const reports = Number(values.reports ?? 1_000_000);
+  if (!Number.isInteger(reports) || reports < 1 || reports > 30_000_000) {
+    io.stderr.write(
+      `bench:seed: --reports must be a whole number from 1 to 30000000\nUsage: ${benchSeedUsage}\n`,
+    );
+    return 1;
+  }
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+    io.stderr.write('bench:seed: stopping after this batch (run again to carry on)\n');
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    return await open(async (db) => {
+      let last = 0;
+      const result = await benchSeed(db, {
+        council: values.council ?? 'northshire',
+        reports,
+        stopped: () => stop,
+        progress: (done, total) => {
+          if (done === total || done - last >= 100_000 || last === 0) {
+            io.stderr.write(
+              `bench:seed: ${done.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} reports\n`,
+            );
+            last = done;
+          }
+        },
+      });
+      await db.exec('analyze cases; analyze reports');
+      io.stdout.write(`bench:seed: ${result.made} reports made, ${result.total} in all\n`);
+      return stop && result.total < reports ? 130 : 0;
+    });
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
 }
