@@ -12,9 +12,11 @@ import { builderRoutes } from './modules/builder/routes.ts';
 import { FormBuilder } from './modules/builder/service.ts';
 import { registerTracking } from './modules/cases/routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
+import { catalogueStaffPages } from './modules/catalogue/staff-routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
+import { localInfoStaffPages } from './modules/local-info/staff-routes.ts';
 import { registerReports } from './modules/reports/routes.ts';
 import { reportsStaffPages } from './modules/reports/staff-routes.ts';
 import { settingsRoutes } from './modules/settings/routes.ts';
@@ -191,6 +193,8 @@ export async function buildApp(deps: AppDeps) {
       builderRoutes({ ...services, builder: new FormBuilder({ db, pageCache }), staffNames }),
       settingsRoutes(services),
       reportsStaffPages(services),
+      catalogueStaffPages({ ...services, staffNames }),
+      localInfoStaffPages(services),
     ],
   });
   if (config.demo) registerDevMailbox(app, services);

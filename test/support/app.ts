@@ -17,7 +17,10 @@ export interface TestApp {
 export const testSecret = 'test-session-secret-of-at-least-32-characters';
 
 /** The whole app on a fresh database with the demo councils, in demo mode unless told otherwise. */
-export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function testApp(
+  env: Record<string, string> = {},
+  options: { clock?: () => Date } = {},
+): Promise<TestApp> {
   const { db, close } = await testDatabase({ seeded: true });
   const tenants = await seedTenants(db);
   const config = loadConfig({
@@ -26,7 +29,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
     DOORSTEP_DATA: mkdtempSync(path.join(tmpdir(), 'doorstep-test-')),
     ...env,
   });
-  const app = await buildApp({ config, db, sessionSecret: testSecret });
+  const app = await buildApp({ config, db, sessionSecret: testSecret, clock: options.clock });
   await app.ready();
   return {
     app,

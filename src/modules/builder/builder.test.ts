@@ -281,3 +281,27 @@ describe('the form builder', () => {
     assert.match(textOf(bad.body), /confirmation is required/);
   });
 });
+
+describe('dragging in the builder', () => {
+  test('a move to a position (what the drag script posts) is one change; the buttons still move one place', async () => {
+    const base = '/staff/forms/drag-test';
+    await save('/staff/forms/new', { titleEn: 'Drag test', slug: 'drag-test' });
+    for (const title of ['One', 'Two', 'Three'])
+      await save(base, { pageTitleEn: title, kind: 'content' }, `${base}/pages`);
+    const order = async () => {
+      const html = (await manager.get(base)).body;
+      return [...html.matchAll(/data-id="([^"]+)"/g)].map((m) => m[1]);
+    };
+    assert.deepEqual(await order(), ['one', 'two', 'three']);
+    assert.match(
+      (await manager.get(base)).body,
+      /<script type="module" src="\/assets\/builder.js"><\/script>/,
+    );
+    await save(base, { to: '0' }, `${base}/pages/three/move`);
+    assert.deepEqual(await order(), ['three', 'one', 'two']);
+    await save(base, { direction: 'down' }, `${base}/pages/three/move`);
+    assert.deepEqual(await order(), ['one', 'three', 'two']);
+    const script = await t.app.inject({ url: '/assets/builder.js' });
+    assert.equal(script.statusCode, 200);
+  });
+});

@@ -438,9 +438,10 @@ export function builderRoutes(
     });
     scope.post('/forms/:slug/pages/:pageId/move', { config }, async (request, reply) => {
       const { slug, pageId } = request.params as { slug: string; pageId: string };
-      const by = one(bodyOf(request), 'direction') === 'up' ? -1 : 1;
+      const body = bodyOf(request);
+      const by = one(body, 'direction') === 'up' ? -1 : 1;
       await change(request, slug, `page "${pageId}" moved`, (copy) => {
-        copy.pages = move(copy.pages, pageOf(copy, pageId).index, by);
+        copy.pages = moveTo(copy.pages, pageOf(copy, pageId).index, by, one(body, 'to'));
         return copy;
       });
       return reply.redirect(`/staff/forms/${slug}#page-${pageId}`, 303);
@@ -699,10 +700,16 @@ export function builderRoutes(
           pageId: string;
           questionId: string;
         };
-        const by = one(bodyOf(request), 'direction') === 'up' ? -1 : 1;
+        const body = bodyOf(request);
+        const by = one(body, 'direction') === 'up' ? -1 : 1;
         await change(request, slug, `question "${questionId}" moved`, (copy) => {
           const { page } = pageOf(copy, pageId);
-          page.questions = move(page.questions ?? [], questionOf(page, questionId).index, by);
+          page.questions = moveTo(
+            page.questions ?? [],
+            questionOf(page, questionId).index,
+            by,
+            one(body, 'to'),
+          );
           return copy;
         });
         return reply.redirect(`/staff/forms/${slug}/pages/${pageId}`, 303);
@@ -1021,6 +1028,20 @@ export function builderRoutes(
       });
     };
   };
+}
+
+/**
+ * One place up or down (the buttons), or straight to position `to` (from 0) when given:
+ * dragging with JavaScript posts where the item was dropped, so one drop is one change.
+ */
+function moveTo<T>(list: T[], index: number, by: -1 | 1, to: string): T[] {
+  if (!/^\d+$/.test(to)) return move(list, index, by);
+  const target = Math.min(Number(to), list.length - 1);
+  if (index < 0 || index >= list.length || target === index) return list;
+  const next = [...list];
+  const [item] = next.splice(index, 1);
+  next.splice(target, 0, item!);
+  return next;
 }
 
 function periodText(period: string, tr: Translate): string {

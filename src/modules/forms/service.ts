@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/database.ts';
 import { type Language, localise } from '../../platform/i18n/local-text.ts';
 import { type Answers, defineForm, type FormDefinition, summarise } from './engine/index.ts';
-import { findVersion, latestPublished } from './store.ts';
+import { findVersion, latestPublished, publishedSlugs } from './store.ts';
 
 /** Whether a person can start this form now: some version of it is published. */
 export async function isFormLive(q: Queryable, tenantId: string, slug: string): Promise<boolean> {
@@ -67,4 +67,9 @@ export async function formTitle(
   if (!slug) return '';
   const loaded = await loadDefinition(q, tenantId, slug, version ?? undefined);
   return loaded ? localise(loaded.definition.title, lang).text : slug;
+}
+
+/** Slugs of the forms a person can start now, for staff choosing where a service starts. */
+export async function liveFormSlugs(q: Queryable, tenantId: string): Promise<string[]> {
+  return [...(await publishedSlugs(q, tenantId))].sort();
 }

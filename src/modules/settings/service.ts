@@ -5,9 +5,16 @@
  */
 import type { Queryable } from '../../db/database.ts';
 import { contrastRatio } from '../../platform/tenancy/colour.ts';
-import { listSchedule, listTeams, type ScheduleEntry, type Team } from './store.ts';
+import {
+  type CouncilTexts,
+  findTexts,
+  listSchedule,
+  listTeams,
+  type ScheduleEntry,
+  type Team,
+} from './store.ts';
 
-export type { ScheduleEntry, Team };
+export type { CouncilTexts, ScheduleEntry, Team };
 
 /** WCAG 2.2 AA for normal text; the header shows the council's name in text on its colour. */
 export const minimumContrast = 4.5;
@@ -38,4 +45,9 @@ export async function retentionChoices(q: Queryable, tenantId: string): Promise<
 
 export async function teamInboxes(q: Queryable, tenantId: string): Promise<Team[]> {
   return (await listTeams(q, tenantId)).filter((t) => t.email);
+}
+
+/** The statements the council wrote for /accessibility and /privacy (empty English: not written). */
+export async function councilTexts(q: Queryable, tenantId: string): Promise<CouncilTexts> {
+  return findTexts(q, tenantId);
 }

@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.ts';
+import { localise } from '../../platform/i18n/local-text.ts';
 import { rateLimits } from '../../platform/security/rate-limit.ts';
+import { paragraphs } from '../catalogue/routes.ts';
+import { type CouncilTexts, councilTexts } from '../settings/service.ts';
 import {
   type FieldError,
   maxCommentLength,
@@ -10,6 +13,10 @@ import {
 } from './service.ts';
 
 const contentPages = ['accessibility', 'privacy', 'cookies', 'contact'] as const;
+const statementOf: Partial<Record<(typeof contentPages)[number], keyof CouncilTexts>> = {
+  accessibility: 'accessibilityStatement',
+  privacy: 'privacyNotice',
+};
 
 interface FeedbackFlash {
   errors: FieldError[];
@@ -37,7 +44,14 @@ export function registerSite(
   );
 
   for (const name of contentPages) {
-    app.get(`/${name}`, async (_request, reply) => reply.render(`modules/site/views/${name}.njk`));
+    app.get(`/${name}`, async (request, reply) => {
+      // The council's own statement where it wrote one; the default text where it left it empty.
+      const field = statementOf[name];
+      if (!field) return reply.render(`modules/site/views/${name}.njk`);
+      const stored = localise((await councilTexts(services.db, request.tenant.id))[field], request.lang);
+      const own = stored.text.trim() ? { lang: stored.lang, paragraphs: paragraphs(stored.text) } : undefined;
+      return reply.render(`modules/site/views/${name}.njk`, { own });
+    });
   }
 
   app.get('/feedback', async (request, reply) => {

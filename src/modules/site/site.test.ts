@@ -143,3 +143,32 @@ describe('feedback on the website', () => {
     assert.match(last.body, /Too many attempts/);
   });
 });
+
+describe('the council statements', () => {
+  it('shows the stored statement, in Welsh where written, and the default text where left empty', async () => {
+    const { saveTexts } = await import('../settings/store.ts');
+    await saveTexts(t.app.services.db, t.tenants.riverford.id, {
+      accessibilityStatement: {
+        en: 'Riverford aims to meet WCAG 2.2 AA.\n\nCall us for help.',
+        cy: 'Nod Glan-yr-afon.',
+      },
+      privacyNotice: { en: '' },
+    });
+    const en = await t.app.inject({ url: '/accessibility', headers: riverford });
+    assert.match(en.body, /<p class="govuk-body">Riverford aims to meet WCAG 2.2 AA.<\/p>/);
+    assert.match(en.body, /<p class="govuk-body">Call us for help.<\/p>/);
+    const cy = await t.app.inject({ url: '/accessibility', headers: { ...riverford, cookie: 'lang=cy' } });
+    assert.match(cy.body, /Nod Glan-yr-afon\./);
+    const privacy = await t.app.inject({ url: '/privacy', headers: riverford });
+    const fallback = await t.app.inject({ url: '/privacy', headers: northshire });
+    assert.equal(privacy.statusCode, 200);
+    // Riverford left its notice empty: the default text, as Northshire (never written) shows.
+    assert.match(privacy.body, /Information Commissioner|ICO/);
+    assert.equal(
+      privacy.body.includes('Riverford aims'),
+      false,
+      'one statement does not stand in for the other',
+    );
+    assert.ok(fallback.body.length > 0);
+  });
+});
