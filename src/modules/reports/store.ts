@@ -536,12 +536,30 @@ export interface RequestRow extends ReportRow {
   photoId: string | null;
 }
 
-/** Reports for GET requests: by reference, or by category, time and status; oldest first is not asked: newest first. */
+/**
+ * Reports for GET requests: by reference, or by category, time and status; newest first.
+ * The conditions are written only for the filters given, so each shape gets its own plan:
+ * one category with a time range walks (tenant, category, created_at) in order and stops at
+ * the limit, where a catch-all "$n is null or ..." form would filter a time scan instead.
+ */
 export async function listRequests(
   q: Queryable,
   tenantId: string,
   f: { references?: string[]; codes?: string[]; from?: Date; to?: Date; statuses?: string[]; limit: number },
 ): Promise<RequestRow[]> {
+  const params: unknown[] = [tenantId];
+  const where = ['r.tenant_id = $1', 'r.hidden_reason is null'];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  if (f.references) add((n) => `r.reference = any($${n}::text[])`, f.references);
+  if (f.codes?.length === 1) add((n) => `r.category = $${n}`, f.codes[0]);
+  else if (f.codes) add((n) => `r.category = any($${n}::text[])`, f.codes);
+  if (f.from) add((n) => `r.created_at >= $${n}`, f.from);
+  if (f.to) add((n) => `r.created_at <= $${n}`, f.to);
+  if (f.statuses) add((n) => `c.status = any($${n}::text[])`, f.statuses);
+  params.push(f.limit);
   return q.query<RequestRow>(
     `select ${reportColumns},
             (select u.description from report_updates u where u.tenant_id = r.tenant_id and u.case_id = r.case_id
@@ -549,23 +567,10 @@ export async function listRequests(
             (select p.id from report_photos p where p.tenant_id = r.tenant_id and p.case_id = r.case_id
                and p.hidden_reason is null order by p.position limit 1) as "photoId"
        from ${fromReports}
-      where r.tenant_id = $1 and r.hidden_reason is null
-        and ($2::text[] is null or r.reference = any($2::text[]))
-        and ($3::text[] is null or r.category = any($3::text[]))
-        and ($4::timestamptz is null or r.created_at >= $4)
-        and ($5::timestamptz is null or r.created_at <= $5)
-        and ($6::text[] is null or c.status = any($6::text[]))
+      where ${where.join(' and ')}
       order by r.created_at desc
-      limit $7`,
-    [
-      tenantId,
-      f.references ?? null,
-      f.codes ?? null,
-      f.from ?? null,
-      f.to ?? null,
-      f.statuses ?? null,
-      f.limit,
-    ],
+      limit $${params.length}`,
+    params,
   );
 }
 
