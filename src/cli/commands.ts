@@ -4,6 +4,7 @@ import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
+import { peopleMatchCommand } from '../modules/crm/cli.ts';
 import { staffCreateCommand } from '../modules/staff/cli.ts';
 import { importGazetteerCommand } from '../platform/gazetteer/cli.ts';
 import { Mailer } from '../platform/mail/mailer.ts';
@@ -132,5 +133,10 @@ export const commands: Record<string, Command> = {
     summary: 'load a council’s addresses from CSV: FILE.csv --council <slug> (safe to run again)',
     run: (config, args) =>
       importGazetteerCommand(args, (fn) => withDatabase(config, 'doorstep import:gazetteer', fn)),
+  },
+
+  'people:match': {
+    summary: 'score likely duplicate people in FILE.csv [--threshold 0.5]: id_a,id_b,score per pair',
+    run: (_config, args) => peopleMatchCommand(args),
   },
 };
