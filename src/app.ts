@@ -10,6 +10,7 @@ import { registerAccounts } from './modules/accounts/routes.ts';
 import { AccountsService } from './modules/accounts/service.ts';
 import { registerTracking } from './modules/cases/routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
+import { crmStaffPages } from './modules/crm/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
@@ -178,6 +179,7 @@ export async function buildApp(deps: AppDeps) {
   registerStaff(app, {
     ...services,
     staff: new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now }),
+    staffPages: [crmStaffPages(services)],
   });
   if (config.demo) registerDevMailbox(app, services);
 

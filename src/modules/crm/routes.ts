@@ -3,9 +3,20 @@ import type { Services } from '../../app.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { findByUprn } from '../../platform/gazetteer/store.ts';
+import { startAssisted } from '../forms/assisted.ts';
+import { listLiveForms } from '../forms/service.ts';
 import { binDayFor } from '../local-info/service.ts';
+import { binFacts } from './bins.ts';
 import { normaliseEmail, normalisePhone } from './contact.ts';
-import { duplicatesFor } from './duplicates.ts';
+import {
+  duplicatesFor,
+  findCandidate,
+  findDuplicatesOf,
+  markCandidate,
+  mergePeople,
+  openCandidates,
+  undoMerge,
+} from './duplicates.ts';
 import { search } from './service.ts';
 import {
   addEmail,
@@ -125,6 +136,7 @@ export function crmStaffPages(services: Services) {
       const binDay = person.uprn
         ? await binDayFor(db, tenants, request.tenant, person.uprn, now(), 14)
         : undefined;
+      const bins = binFacts(binDay, request.lang, i18n.t(request.lang));
       return page(request, reply, 'person', {
         person,
         entries,
@@ -132,7 +144,7 @@ export function crmStaffPages(services: Services) {
         household: household.filter((p) => p.id !== person.id),
         organisations,
         duplicates,
-        binDay,
+        bins,
         channel: filter.channel ?? '',
         channels,
         logged: query.logged === '1',
@@ -313,6 +325,7 @@ export function crmStaffPages(services: Services) {
         const phone = normalisePhone(values.phone);
         if (email) await addEmail(tx, tenantId, personId, email, false);
         if (phone) await addPhone(tx, tenantId, personId, phone);
+        await findDuplicatesOf(tx, tenantId, personId);
         await recordAudit(tx, {
           tenantId,
           actor: actor(request),
@@ -405,7 +418,8 @@ export function crmStaffPages(services: Services) {
         casesAt(db, tenantId, address.uprn),
         binDayFor(db, tenants, request.tenant, address.uprn, now(), 14),
       ]);
-      return page(request, reply, 'property', { address, people, entries, cases, binDay });
+      const bins = binFacts(binDay, request.lang, i18n.t(request.lang));
+      return page(request, reply, 'property', { address, people, entries, cases, bins });
     });
 
     // Organisations and their contacts.
@@ -499,5 +513,190 @@ export function crmStaffPages(services: Services) {
         return reply.redirect(`/staff/organisations/${organisation.id}`, 303);
       },
     );
+    // Assisted digital: any live form, run for the person, on the channel they came by.
+    const assistPage = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      personId: string,
+      values: Record<string, string> = {},
+      errors: Errors = {},
+      status = 200,
+    ) => {
+      const person = await findPerson(db, request.tenant.id, personId);
+      if (!person || person.mergedInto) throw notFound();
+      const forms = await listLiveForms(db, request.tenant.id, request.lang);
+      const e = errorsOf(errors, i18n.t(request.lang));
+      return reply.code(status).render(view('assist'), {
+        user: request.staffUser,
+        person,
+        formItems: forms.map((f) => ({ value: f.slug, text: f.title, checked: values.form === f.slug })),
+        channels: loggedChannels,
+        values,
+        errors: e.messages,
+        errorSummary: e.summary,
+      });
+    };
+
+    scope.get('/people/:id/assist', { config: { staff: 'contacts.handle' } }, (request, reply) =>
+      assistPage(request, reply, (request.params as { id: string }).id),
+    );
+
+    scope.post('/people/:id/assist', { config: { staff: 'contacts.handle' } }, async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const tenantId = request.tenant.id;
+      const person = await findPerson(db, tenantId, id);
+      if (!person || person.mergedInto) throw notFound();
+      const values = { form: field(request, 'form', 100), channel: field(request, 'channel', 20) };
+      const forms = await listLiveForms(db, tenantId, request.lang);
+      const errors: Errors = {
+        form: forms.some((f) => f.slug === values.form) ? undefined : 'crm.assist.error-form',
+        channel: isOneOf(loggedChannels, values.channel) ? undefined : 'crm.contact.error-channel',
+      };
+      if (Object.values(errors).some(Boolean)) return assistPage(request, reply, id, values, errors, 400);
+      const address = person.address;
+      await startAssisted(
+        request,
+        {
+          personId: person.id,
+          staffId: request.staffUser!.id,
+          tenantId,
+          channel: values.channel as (typeof loggedChannels)[number],
+          known: {
+            ...(person.emails[0] ? { email: person.emails[0].email } : {}),
+            ...(person.givenName ? { givenName: person.givenName } : {}),
+            ...(person.familyName ? { familyName: person.familyName } : {}),
+            ...(person.phones[0] ? { phone: person.phones[0] } : {}),
+            ...(address?.line1 && address.town && address.postcode
+              ? {
+                  address: {
+                    line1: address.line1,
+                    town: address.town,
+                    postcode: address.postcode,
+                    ...(address.uprn ? { uprn: address.uprn } : {}),
+                    ...(address.line2 ? { line2: address.line2 } : {}),
+                  },
+                }
+              : {}),
+          },
+        },
+        values.form,
+      );
+      await recordAudit(db, {
+        tenantId,
+        actor: actor(request),
+        action: 'crm.assist.start',
+        subject: { type: 'person', id: person.id },
+        ip: request.ip,
+        details: { form: values.form, channel: values.channel },
+      });
+      return reply.redirect(`/forms/${values.form}`, 303);
+    });
+
+    // Likely duplicates: the list, one pair's evidence field by field, merge and undo.
+    scope.get('/duplicates', { config: { staff: 'contacts.handle' } }, async (request, reply) =>
+      page(request, reply, 'duplicates', { candidates: await openCandidates(db, request.tenant.id) }),
+    );
+
+    const fieldValue = (p: NonNullable<Awaited<ReturnType<typeof findPerson>>>, f: string): string => {
+      if (f === 'givenName') return p.givenName;
+      if (f === 'familyName') return p.familyName;
+      if (f === 'dateOfBirth') return p.dateOfBirth ?? '';
+      if (f === 'email') return p.emails.map((e) => e.email).join(', ');
+      if (f === 'phone') return p.phones.join(', ');
+      if (f === 'address') return [p.address?.line1, p.address?.town].filter(Boolean).join(', ');
+      if (f === 'postcode') return p.postcode ?? '';
+      if (f === 'uprn') return p.uprn ?? '';
+      return '';
+    };
+
+    const reviewPage = async (request: FastifyRequest, reply: FastifyReply, error?: string) => {
+      const { a, b } = request.params as { a: string; b: string };
+      const tenantId = request.tenant.id;
+      const [candidate, pa, pb] = await Promise.all([
+        /^[0-9a-f-]{36}$/i.test(a) && /^[0-9a-f-]{36}$/i.test(b)
+          ? findCandidate(db, tenantId, a, b)
+          : undefined,
+        findPerson(db, tenantId, a),
+        findPerson(db, tenantId, b),
+      ]);
+      if (!candidate || !pa || !pb) throw notFound();
+      await recordAudit(db, {
+        tenantId,
+        actor: actor(request),
+        action: 'crm.duplicates.view',
+        subject: { type: 'person', id: pa.id },
+        reason: 'duplicates',
+        ip: request.ip,
+        details: { other: pb.id },
+      });
+      const [first, second] = candidate.personA === pa.id ? [pa, pb] : [pb, pa];
+      const t = i18n.t(request.lang);
+      return reply.code(error ? 400 : 200).render(view('duplicate'), {
+        user: request.staffUser,
+        candidate: {
+          ...candidate,
+          evidence: candidate.evidence.map((e) => ({
+            ...e,
+            a: fieldValue(first, e.field),
+            b: fieldValue(second, e.field),
+          })),
+        },
+        a: first,
+        b: second,
+        error: error ? { text: t(error) } : undefined,
+        errorSummary: error ? [{ text: t(error), href: '#decision' }] : [],
+      });
+    };
+
+    scope.get('/duplicates/:a/:b', { config: { staff: 'contacts.handle' } }, (request, reply) =>
+      reviewPage(request, reply),
+    );
+
+    scope.post('/duplicates/:a/:b', { config: { staff: 'contacts.handle' } }, async (request, reply) => {
+      const { a, b } = request.params as { a: string; b: string };
+      const tenantId = request.tenant.id;
+      const candidate =
+        /^[0-9a-f-]{36}$/i.test(a) && /^[0-9a-f-]{36}$/i.test(b)
+          ? await findCandidate(db, tenantId, a, b)
+          : undefined;
+      if (candidate?.status !== 'open') throw notFound();
+      const decision = field(request, 'decision', 20);
+      if (decision === 'not-duplicate') {
+        await db.transaction(async (tx) => {
+          await markCandidate(tx, tenantId, a, b, 'not-duplicate');
+          await recordAudit(tx, {
+            tenantId,
+            actor: actor(request),
+            action: 'crm.duplicates.dismiss',
+            subject: { type: 'person', id: candidate.personA },
+            ip: request.ip,
+            details: { other: candidate.personB },
+          });
+        });
+        return reply.redirect('/staff/duplicates', 303);
+      }
+      if (decision !== 'keep-a' && decision !== 'keep-b')
+        return reviewPage(request, reply, 'crm.duplicates.error-decision');
+      const [kept, merged] =
+        decision === 'keep-a'
+          ? [candidate.personA, candidate.personB]
+          : [candidate.personB, candidate.personA];
+      const mergeId = await mergePeople(db, tenantId, kept, merged, {
+        id: request.staffUser!.id,
+        ip: request.ip,
+      });
+      return page(request, reply, 'merged', { keptId: kept, mergeId });
+    });
+
+    scope.post('/merges/:id/undo', { config: { staff: 'contacts.handle' } }, async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!/^\d{1,18}$/.test(id)) throw notFound();
+      const undone = await undoMerge(db, request.tenant.id, id, {
+        id: request.staffUser!.id,
+        ip: request.ip,
+      });
+      if (!undone) throw notFound();
+      return reply.redirect(`/staff/duplicates/${[undone.keptId, undone.mergedId].sort().join('/')}`, 303);
+    });
   };
 }

@@ -3,6 +3,7 @@ import { normalisePostcode } from '../../platform/gazetteer/postcode.ts';
 import { searchAddresses } from '../../platform/gazetteer/store.ts';
 import { parseReference } from '../../platform/references/reference.ts';
 import { type Contact, nameKey, normaliseEmail, normalisePhone } from './contact.ts';
+import { findDuplicatesOf } from './duplicates.ts';
 import {
   addEmail,
   addPhone,
@@ -38,6 +39,7 @@ export async function linkContact(
   if (!personId && email) [personId] = await peopleByEmail(tx, tenantId, email);
   if (!personId && phone) [personId] = await peopleByPhone(tx, tenantId, phone);
   if (!personId && !email && !phone && !c.accountId) return undefined;
+  const created = !personId;
   if (!personId) {
     personId = await insertPerson(tx, tenantId, {
       givenName: c.givenName ?? '',
@@ -52,6 +54,7 @@ export async function linkContact(
   }
   if (email) await addEmail(tx, tenantId, personId, email, c.verifiedEmail ?? false);
   if (phone) await addPhone(tx, tenantId, personId, phone);
+  if (created) await findDuplicatesOf(tx, tenantId, personId);
   return personId;
 }
 

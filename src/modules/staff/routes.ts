@@ -43,8 +43,8 @@ const maxEmailLength = 254;
 
 /** Where each permission takes the person, for the staff home; those without a page yet say so. */
 const areas: { permission: Permission; href?: string }[] = [
-  { permission: 'cases.work' },
-  { permission: 'contacts.handle' },
+  { permission: 'cases.work', href: '/staff/cases' },
+  { permission: 'contacts.handle', href: '/staff/search' },
   { permission: 'services.configure' },
   { permission: 'insight.view' },
   { permission: 'staff.manage', href: '/staff/users' },
@@ -64,7 +64,14 @@ function errorsOf(fields: Record<string, string | undefined>, t: (k: string) => 
   return { messages, summary };
 }
 
-export function registerStaff(app: FastifyInstance, services: Services & { staff: StaffService }): void {
+export function registerStaff(
+  app: FastifyInstance,
+  services: Services & {
+    staff: StaffService;
+    /** Other modules' /staff pages, added inside the scope whose one hook checks permissions. */
+    staffPages?: ((scope: FastifyInstance) => void)[];
+  },
+): void {
   const { db, i18n, now, tenants, staff } = services;
   app.decorateRequest('staffUser', undefined);
 
@@ -606,6 +613,7 @@ export function registerStaff(app: FastifyInstance, services: Services & { staff
           users: users.map((u) => ({ ...u, roleName: t(`staff.role.${u.role}`) })),
         });
       });
+      for (const add of services.staffPages ?? []) add(scope);
     },
     { prefix: '/staff' },
   );
