@@ -9,6 +9,7 @@ import type { Database } from './db/database.ts';
 import { registerAccounts } from './modules/accounts/routes.ts';
 import { AccountsService } from './modules/accounts/service.ts';
 import { registerTracking } from './modules/cases/routes.ts';
+import { casesStaffPages } from './modules/cases/work-routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { crmStaffPages } from './modules/crm/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
@@ -179,7 +180,7 @@ export async function buildApp(deps: AppDeps) {
   registerStaff(app, {
     ...services,
     staff: new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now }),
-    staffPages: [crmStaffPages(services)],
+    staffPages: [crmStaffPages(services), casesStaffPages(services)],
   });
   if (config.demo) registerDevMailbox(app, services);
 

@@ -17,6 +17,7 @@ import {
   insertSubmission,
   listCaseUpdates,
 } from './store.ts';
+import { slaDueAt } from './work.ts';
 
 /** The statuses a person can see; staff-defined ones come with case management. */
 export const caseStatuses = ['received', 'in-progress', 'action-needed', 'completed', 'closed'] as const;
@@ -72,7 +73,8 @@ export async function recordSubmission(
       formSlug: s.formSlug,
       formVersion: s.formVersion,
       queue: s.queue,
-      dueAt: s.dueAt,
+      // Due by the queue's service-level target in working days, unless the caller says.
+      dueAt: s.dueAt ?? (await slaDueAt(tx, s.tenant.id, s.queue, new Date())),
       submissionKey: s.submissionKey,
       accountId: s.accountId ?? null,
       personId,

@@ -8,7 +8,9 @@ import {
   addEmail,
   addPhone,
   findPerson,
+  insertInteraction,
   insertPerson,
+  type NewInteraction,
   type PersonHit,
   peopleByEmail,
   peopleByPhone,
@@ -115,4 +117,9 @@ export async function search(q: Queryable, tenantId: string, input: string): Pro
       });
   }
   return results;
+}
+
+/** One row on the timeline, for other modules (casework): every contact, every channel. */
+export async function recordInteraction(q: Queryable, tenantId: string, i: NewInteraction): Promise<string> {
+  return insertInteraction(q, tenantId, i);
 }
