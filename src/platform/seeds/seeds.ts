@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
+import { crmSeed } from '../../modules/crm/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
 import { staffSeed } from '../../modules/staff/seed.ts';
@@ -25,6 +26,7 @@ export const demoSeeds: Seed[] = [
   catalogueSeed,
   formsSeed,
   staffSeed,
+  crmSeed,
 ];
 
 export async function seedDemo(
