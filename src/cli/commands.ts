@@ -136,7 +136,9 @@ export const commands: Record<string, Command> = {
   },
 
   'people:match': {
-    summary: 'score likely duplicate people in FILE.csv [--threshold 0.5]: id_a,id_b,score per pair',
-    run: (_config, args) => peopleMatchCommand(args),
+    summary:
+      'score likely duplicates in FILE.csv [--threshold 0.5] (id_a,id_b,score per pair), or a council’s people: --council <slug>',
+    run: (config, args) =>
+      peopleMatchCommand(args, (fn) => withDatabase(config, 'doorstep people:match', fn)),
   },
 };

@@ -144,7 +144,7 @@ function termFrequencies(records: readonly MatchRecord[]) {
     }
     // Only names common enough to matter are kept: the model stays small.
     for (const [v, c] of counts) if (c >= 3) tf[field][v] = c / n;
-    tf[field]['\u0000'] = 1 / Math.max(n, 1);
+    tf[field][''] = 1 / Math.max(n, 1);
   }
   return tf;
 }
@@ -244,7 +244,7 @@ export function score(model: Model, a: MatchRecord, b: MatchRecord, c = compare(
     let u = model.u[f][level]!;
     if (level === 0 && (f === 'givenName' || f === 'familyName')) {
       // Term frequency: agreeing on a common name is weaker evidence than on a rare one.
-      const freq = model.tf[f][a[f]] ?? model.tf[f]['\u0000'] ?? u;
+      const freq = model.tf[f][a[f]] ?? model.tf[f][''] ?? u;
       u = Math.min(Math.max(freq, u / 10), u * 10);
     }
     const w = Math.log2(model.m[f][level]! / u);
