@@ -24,6 +24,9 @@ create table people (
 );
 create index people_name on people using gist (name_key gist_trgm_ops);
 create index people_family on people (tenant_id, family_name);
+-- Blocking keys of the duplicate finder: a family name that sounds the same, a date of birth.
+create index people_family_sound on people (tenant_id, dmetaphone(family_name));
+create index people_birth on people (tenant_id, date_of_birth) where date_of_birth is not null;
 create index people_uprn on people (tenant_id, uprn) where uprn is not null;
 create index people_postcode on people (tenant_id, postcode) where postcode is not null;
 create unique index people_account on people (tenant_id, account_id) where account_id is not null and merged_into is null;

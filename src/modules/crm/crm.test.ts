@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { northshire, riverford, type TestApp, testApp } from '../../../test/support/app.ts';
-import { signInStaff, textOf, type Visitor } from '../../../test/support/staff.ts';
+import { signInStaff, textOf, type Visitor, visitor } from '../../../test/support/staff.ts';
 import { listAudit } from '../../platform/audit/audit.ts';
 import { recordSubmission } from '../cases/service.ts';
 import { findDuplicatesOf, mergePeople, undoMerge } from './duplicates.ts';
@@ -110,6 +110,29 @@ describe('people and the timeline', () => {
     assert.equal(after.length, before.length + 1);
     assert.equal(after[0]!.avoidable, 'chasing-progress');
     assert.equal(after[0]!.channel, 'phone');
+  });
+
+  it('links a resident’s sign-in to the person, by the email they proved', async () => {
+    const resident = visitor(t, riverford);
+    const asked = await resident.post('/sign-in', '/sign-in', { email: 'aled.pritchard@example.com' });
+    assert.equal(asked.headers.location, '/sign-in/code');
+    const [job] = await t.app.services.db.query<{ payload: { text: string } }>(
+      `select payload from jobs where kind = 'mail.send' and payload->>'to' = $1 order by created_at desc, id desc limit 1`,
+      ['aled.pritchard@example.com'],
+    );
+    const code = /\b(\d{6})\b/.exec(job!.payload.text)![1]!;
+    const signed = await resident.post('/sign-in/code', '/sign-in/code', { code });
+    assert.equal(signed.statusCode, 303);
+    const entries = await timeline(t.app.services.db, riverfordId, { personId });
+    assert.equal(entries[0]!.kind, 'sign-in');
+    const [row] = await t.app.services.db.query<{ accountId: string | null; verified: boolean }>(
+      `select p.account_id as "accountId", e.verified from people p
+         join person_emails e on e.tenant_id = p.tenant_id and e.person_id = p.id
+        where p.tenant_id = $1 and p.id = $2 and e.email = 'aled.pritchard@example.com'`,
+      [riverfordId, personId],
+    );
+    assert.ok(row?.accountId);
+    assert.equal(row?.verified, true);
   });
 
   it('never shows one council’s people to another council’s staff', async () => {
