@@ -11,8 +11,10 @@ import { AccountsService } from './modules/accounts/service.ts';
 import { builderRoutes } from './modules/builder/routes.ts';
 import { FormBuilder } from './modules/builder/service.ts';
 import { registerTracking } from './modules/cases/routes.ts';
+import { casesStaffPages } from './modules/cases/work-routes.ts';
 import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { catalogueStaffPages } from './modules/catalogue/staff-routes.ts';
+import { crmStaffPages } from './modules/crm/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
@@ -195,6 +197,8 @@ export async function buildApp(deps: AppDeps) {
       reportsStaffPages(services),
       catalogueStaffPages({ ...services, staffNames }),
       localInfoStaffPages(services),
+      crmStaffPages(services),
+      casesStaffPages(services),
     ],
   });
   if (config.demo) registerDevMailbox(app, services);

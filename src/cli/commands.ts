@@ -4,6 +4,7 @@ import { type Database, openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
+import { peopleMatchCommand } from '../modules/crm/cli.ts';
 import { benchSeedCommand, importBoundariesCommand } from '../modules/reports/cli.ts';
 import { staffCreateCommand } from '../modules/staff/cli.ts';
 import { createLocalFileStore } from '../platform/files/file-store.ts';
@@ -160,5 +161,12 @@ export const commands: Record<string, Command> = {
     summary:
       'many street reports for the benchmarks: [--council northshire] [--reports 1000000] (safe to stop and run again)',
     run: (config, args) => benchSeedCommand(args, (fn) => withDatabase(config, 'doorstep bench:seed', fn)),
+  },
+
+  'people:match': {
+    summary:
+      'score likely duplicates in FILE.csv [--threshold 0.5] (id_a,id_b,score per pair), or a council’s people: --council <slug>',
+    run: (config, args) =>
+      peopleMatchCommand(args, (fn) => withDatabase(config, 'doorstep people:match', fn)),
   },
 };

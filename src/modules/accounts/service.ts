@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.ts';
 import { type AuditInput, listAudit, recordAudit } from '../../platform/audit/audit.ts';
 import type { OneTimeCodes } from '../../platform/one-time-codes/one-time-codes.ts';
 import { endSessionsWhere, findSessionsWhere, type Session } from '../../platform/sessions/sessions.ts';
+import { linkContact, recordInteraction } from '../crm/service.ts';
 import * as store from './store.ts';
 
 export type { Account, AccountAddress, AccountDetails } from './store.ts';
@@ -97,11 +98,20 @@ export class AccountsService {
     }
     const { accountId, created } = await this.#db.transaction(async (tx) => {
       const existing = await store.accountIdByEmail(tx, tenantId, pending.email);
-      if (existing) return { accountId: existing, created: false };
-      return {
-        accountId: await store.createAccount(tx, tenantId, pending.email, at, request.lang),
-        created: true,
-      };
+      const made = existing
+        ? { accountId: existing, created: false }
+        : {
+            accountId: await store.createAccount(tx, tenantId, pending.email, at, request.lang),
+            created: true,
+          };
+      // The sign-in joins the person's timeline (crm), found by account or the email just proved.
+      const personId = await linkContact(tx, tenantId, {
+        email: pending.email,
+        accountId: made.accountId,
+        verifiedEmail: true,
+      });
+      await recordInteraction(tx, tenantId, { channel: 'web', kind: 'sign-in', personId, summary: '' });
+      return made;
     });
     const session = await request.session();
     session.rotate();

@@ -2,6 +2,8 @@ import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../../db/database.ts';
 import { generateReference, parseReference } from '../../platform/references/reference.ts';
 import type { Tenant } from '../../platform/tenancy/tenant.ts';
+import type { Contact } from '../crm/contact.ts';
+import { linkContact } from '../crm/service.ts';
 import { referenceCandidates } from './references.ts';
 import {
   type CaseRow,
@@ -15,6 +17,7 @@ import {
   insertSubmission,
   listCaseUpdates,
 } from './store.ts';
+import { slaDueAt } from './work.ts';
 
 /** The statuses a person can see; staff-defined ones come with case management. */
 export const caseStatuses = ['received', 'in-progress', 'action-needed', 'completed', 'closed'] as const;
@@ -37,6 +40,10 @@ export interface NewSubmission {
   summary: string;
   /** The resident's account, when they were signed in. */
   accountId?: string | null;
+  /** Who sent it, as the answers say: links the case to a person (crm). */
+  contact?: Contact;
+  /** The person, when staff already know who it is (assisted digital). */
+  personId?: string | null;
 }
 
 /**
@@ -50,6 +57,14 @@ export async function recordSubmission(
 ): Promise<{ case: CaseRow; created: boolean }> {
   const existing = await findCaseBySubmissionKey(tx, s.tenant.id, s.submissionKey);
   if (existing) return { case: existing, created: false };
+  const personId =
+    s.personId ??
+    (await linkContact(tx, s.tenant.id, {
+      ...s.contact,
+      email: s.email ?? s.contact?.email,
+      accountId: s.accountId ?? null,
+    })) ??
+    null;
   let row: CaseRow | undefined;
   for (let attempt = 0; !row && attempt < 8; attempt++) {
     row = await insertCase(tx, s.tenant.id, {
@@ -58,9 +73,11 @@ export async function recordSubmission(
       formSlug: s.formSlug,
       formVersion: s.formVersion,
       queue: s.queue,
-      dueAt: s.dueAt,
+      // Due by the queue's service-level target in working days, unless the caller says.
+      dueAt: s.dueAt ?? (await slaDueAt(tx, s.tenant.id, s.queue, new Date())),
       submissionKey: s.submissionKey,
       accountId: s.accountId ?? null,
+      personId,
     });
   }
   if (!row) throw new Error('could not draw an unused reference');
@@ -80,6 +97,7 @@ export async function recordSubmission(
     email: s.email,
     staffId: s.submittedByStaff,
     summary: s.summary,
+    personId,
   });
   return { case: row, created: true };
 }

@@ -25,14 +25,15 @@ export interface NewCase {
   dueAt: Date | null;
   submissionKey: string | null;
   accountId?: string | null;
+  personId?: string | null;
 }
 
 /** Inserts the case; undefined when the reference is taken (the caller draws another). */
 export async function insertCase(q: Queryable, tenantId: string, c: NewCase): Promise<CaseRow | undefined> {
   const [row] = await q.query<CaseRow>(
     `insert into cases (tenant_id, reference, service_slug, form_slug, form_version, queue, due_at, submission_key,
-       account_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       account_id, person_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      on conflict (tenant_id, reference) do nothing
      returning ${caseColumns}`,
     [
@@ -45,6 +46,7 @@ export async function insertCase(q: Queryable, tenantId: string, c: NewCase): Pr
       c.dueAt,
       c.submissionKey,
       c.accountId ?? null,
+      c.personId ?? null,
     ],
   );
   return row;
@@ -178,11 +180,12 @@ export async function insertInteraction(
     email: string | null;
     staffId: string | null;
     summary: string;
+    personId?: string | null;
   },
 ): Promise<void> {
   await q.query(
-    `insert into interactions (tenant_id, channel, kind, case_id, uprn, email, staff_id, summary)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [tenantId, i.channel, i.kind, i.caseId, i.uprn, i.email, i.staffId, i.summary],
+    `insert into interactions (tenant_id, channel, kind, case_id, uprn, email, staff_id, summary, person_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [tenantId, i.channel, i.kind, i.caseId, i.uprn, i.email, i.staffId, i.summary, i.personId ?? null],
   );
 }

@@ -7,6 +7,7 @@ import { localise } from '../../platform/i18n/local-text.ts';
 import { rateLimits } from '../../platform/security/rate-limit.ts';
 import type { AccountsService } from '../accounts/service.ts';
 import { satisfactionLevels, satisfactionToken } from '../engagement/service.ts';
+import { assistedFor } from './assisted.ts';
 import {
   type AddressAnswer,
   type Answers,
@@ -67,8 +68,11 @@ export async function registerForms(
   /** What the signed-in person's account knows, for prefilling; undefined for a guest. */
   const knownDetails = async (
     request: FastifyRequest,
-  ): Promise<(KnownDetails & { accountId: string }) | undefined> => {
+  ): Promise<(KnownDetails & { accountId?: string }) | undefined> => {
     const session = await request.session();
+    // Assisted digital: staff running a form for a person see that person's details filled in.
+    const assisted = await assistedFor(request);
+    if (assisted) return assisted.known;
     if (!session.get('resident')) return undefined;
     const account = await accounts.signedIn(request);
     if (!account) return undefined;
@@ -208,9 +212,15 @@ export async function registerForms(
       const loaded = await loadDefinition(db, request.tenant.id, slug, draft.formVersion);
       if (!loaded) throw notFound();
       const known = await knownDetails(request);
+      const assisted = await assistedFor(request);
       const result = await submitDraft(services, {
         tenant: request.tenant,
         accountId: known?.accountId ?? null,
+        ...(assisted
+          ? {
+              assisted: { channel: assisted.channel, staffId: assisted.staffId, personId: assisted.personId },
+            }
+          : {}),
         draftId: draft.id,
         definition: loaded.definition,
         serviceSlug: await serviceFor(request.tenant.id, slug),
@@ -220,6 +230,11 @@ export async function registerForms(
       if (result.kind === 'incomplete') return reply.redirect(`/forms/${slug}`, 303);
       if (result.kind === 'gone') return reply.redirect(`/forms/${slug}`, 303);
       save({ sent: { reference: result.reference } });
+      if (assisted) {
+        // Back to the person's screen; the person gets the same confirmation email as online.
+        (await request.session()).set('assisted', undefined);
+        return reply.redirect(`/staff/people/${assisted.personId}?sent=${result.reference}`, 303);
+      }
       return reply.redirect(`/forms/${slug}/done`, 303);
     },
   );

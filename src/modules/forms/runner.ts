@@ -6,6 +6,7 @@ import type { Mailer } from '../../platform/mail/mailer.ts';
 import type { Signer } from '../../platform/security/signer.ts';
 import type { Tenant } from '../../platform/tenancy/tenant.ts';
 import { recordSubmission } from '../cases/service.ts';
+import { contactOf } from '../crm/contact.ts';
 import { satisfactionToken } from '../engagement/service.ts';
 import { enqueueWebhook } from '../integrations/webhooks.ts';
 import {
@@ -68,6 +69,12 @@ export async function submitDraft(
     serviceSlug: string | null;
     lang: 'en' | 'cy';
     t: Translate;
+    /** Assisted digital: a member of staff sending it for a person, on the channel they came by. */
+    assisted?: {
+      channel: 'phone' | 'face-to-face' | 'email' | 'letter';
+      staffId: string;
+      personId: string | null;
+    };
   },
 ): Promise<SubmitResult> {
   return deps.db.transaction(async (tx) => {
@@ -104,8 +111,10 @@ export async function submitDraft(
       assessments,
       email,
       uprn: uprnOf(s.definition, answers),
-      channel: 'web',
-      submittedByStaff: null,
+      channel: s.assisted?.channel ?? 'web',
+      submittedByStaff: s.assisted?.staffId ?? null,
+      personId: s.assisted?.personId ?? null,
+      contact: contactOf(s.definition.pages, answers),
       summary: title,
     });
     await markDraftSubmitted(tx, s.tenant.id, draft.id, row.id);

@@ -73,3 +73,20 @@ export async function formTitle(
 export async function liveFormSlugs(q: Queryable, tenantId: string): Promise<string[]> {
   return [...(await publishedSlugs(q, tenantId))].sort();
 }
+
+/** Every form a person can start now, newest version's title: what staff may run for someone. */
+export async function listLiveForms(
+  q: Queryable,
+  tenantId: string,
+  lang: Language,
+): Promise<{ slug: string; title: string }[]> {
+  const rows = await q.query<{ slug: string; version: number }>(
+    `select slug, max(version) as version from form_definitions where tenant_id = $1 and status = 'published'
+      group by slug order by slug`,
+    [tenantId],
+  );
+  const out: { slug: string; title: string }[] = [];
+  for (const r of rows)
+    out.push({ slug: r.slug, title: await formTitle(q, tenantId, r.slug, r.version, lang) });
+  return out.sort((a, b) => a.title.localeCompare(b.title));
+}

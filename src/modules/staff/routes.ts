@@ -43,8 +43,8 @@ const maxEmailLength = 254;
 
 /** Where each permission takes the person, for the staff home; those without a page yet say so. */
 const areas: { permission: Permission; href?: string }[] = [
-  { permission: 'cases.work' },
-  { permission: 'contacts.handle' },
+  { permission: 'cases.work', href: '/staff/cases' },
+  { permission: 'contacts.handle', href: '/staff/search' },
   { permission: 'services.configure', href: '/staff/forms' },
   { permission: 'insight.view' },
   { permission: 'staff.manage', href: '/staff/users' },

@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
+import { crmSeed } from '../../modules/crm/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
 import { reportsSeed } from '../../modules/reports/seed.ts';
@@ -35,6 +36,7 @@ export const demoSeeds: Seed[] = [
   staffSeed,
   settingsSeed,
   reportsSeed,
+  crmSeed,
 ];
 
 export async function seedDemo(

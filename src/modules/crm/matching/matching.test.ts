@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { normalisePhone } from '../contact.ts';
+import { jaroWinkler, soundex, trigramSimilarity } from './compare.ts';
+import { candidatePairs, compare, estimate, mulberry32, score, toRecord } from './model.ts';
+
+describe('comparators', () => {
+  test('soundex, Jaro–Winkler and trigrams behave as published', () => {
+    assert.equal(soundex('Robert'), 'R163');
+    assert.equal(soundex('Rupert'), 'R163');
+    assert.equal(soundex('Ashcraft'), 'A261');
+    assert.equal(soundex('Tymczak'), 'T522');
+    assert.ok(Math.abs(jaroWinkler('martha', 'marhta') - 0.9611) < 0.001);
+    assert.equal(trigramSimilarity('word', 'word'), 1);
+    assert.ok(trigramSimilarity('smith', 'smyth') > 0.2);
+  });
+
+  test('a phone number typed any way is one number', () => {
+    for (const typed of [
+      '07700 900123',
+      '+44 7700 900123',
+      '+44 (0)7700 900-123',
+      '0044 7700900123',
+      '(07700) 900123',
+    ])
+      assert.equal(normalisePhone(typed), '07700900123', typed);
+    assert.equal(normalisePhone('call me'), undefined);
+  });
+});
+
+// People with typos, swaps and missing values, as FEBRL makes them; truth by the id's number.
+function synthetic(n: number, random: () => number) {
+  const given = [
+    'james',
+    'mary',
+    'oliver',
+    'amelia',
+    'harry',
+    'isla',
+    'jack',
+    'ava',
+    'george',
+    'mia',
+    'noah',
+    'ivy',
+  ];
+  const family = [
+    'smith',
+    'jones',
+    'taylor',
+    'brown',
+    'williams',
+    'wilson',
+    'johnson',
+    'davies',
+    'okonkwo',
+    'evans',
+    'thomas',
+    'roberts',
+    'walker',
+    'wright',
+    'hughes',
+  ];
+  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
+  const typo = (s: string) => {
+    const i = Math.floor(random() * s.length);
+    return s.slice(0, i) + 'xyz'[Math.floor(random() * 3)] + s.slice(i + 1);
+  };
+  const rows = [];
+  for (let i = 0; i < n; i++) {
+    const base = {
+      givenName: pick(given),
+      familyName: pick(family),
+      dateOfBirth: `19${40 + Math.floor(random() * 60)}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`,
+      address: `${1 + Math.floor(random() * 200)} ${pick(['high', 'mill', 'church', 'station', 'park'])} street riverford`,
+      postcode: `RF${1 + Math.floor(random() * 9)} ${1 + Math.floor(random() * 9)}AA`,
+      phone: `07700${String(Math.floor(random() * 1e6)).padStart(6, '0')}`,
+    };
+    rows.push(toRecord({ id: `rec-${i}-org`, ...base }));
+    if (i % 3 === 0) {
+      rows.push(
+        toRecord({
+          id: `rec-${i}-dup-0`,
+          ...base,
+          familyName: typo(base.familyName),
+          phone: random() < 0.5 ? '' : base.phone,
+        }),
+      );
+    }
+  }
+  return rows;
+}
+
+describe('the Fellegi–Sunter model', () => {
+  test('estimated by EM, it finds the duplicates and explains each score by field', () => {
+    const records = synthetic(600, mulberry32(7));
+    const pairs = candidatePairs(records);
+    const comparisons = pairs.map(([a, b]) => compare(records[a]!, records[b]!));
+    const model = estimate(records, comparisons);
+    const truth = (a: string, b: string) => a.split('-')[1] === b.split('-')[1];
+    let tp = 0;
+    let fp = 0;
+    pairs.forEach(([a, b], i) => {
+      const s = score(model, records[a]!, records[b]!, comparisons[i]);
+      if (s.score < 0.5) return;
+      if (truth(records[a]!.id, records[b]!.id)) tp++;
+      else fp++;
+    });
+    const duplicates = records.filter((r) => r.id.includes('dup')).length;
+    const recall = tp / duplicates;
+    const precision = tp / (tp + fp);
+    assert.ok(recall > 0.9, `recall ${recall}`);
+    assert.ok(precision > 0.9, `precision ${precision}`);
+    const explained = score(model, records[0]!, records[1]!);
+    const fields = explained.evidence.map((e) => e.field);
+    assert.ok(fields.includes('familyName') && fields.includes('dateOfBirth'));
+    assert.ok(explained.evidence.find((e) => e.field === 'dateOfBirth')!.weight > 0);
+  });
+
+  test('agreeing on a rare family name counts for more than on a common one', () => {
+    const records = [
+      ...Array.from({ length: 40 }, (_, i) =>
+        toRecord({ id: `s${i}`, givenName: `g${i}`, familyName: 'smith' }),
+      ),
+      toRecord({ id: 'o1', givenName: 'ada', familyName: 'okonkwo' }),
+      toRecord({ id: 'o2', givenName: 'bea', familyName: 'okonkwo' }),
+    ];
+    const model = estimate(records, []);
+    const weight = (a: number, b: number) =>
+      score(model, records[a]!, records[b]!).evidence.find((e) => e.field === 'familyName')!.weight;
+    assert.ok(weight(40, 41) > weight(0, 1));
+  });
+});
+
+describe('people:match', () => {
+  test('reads FEBRL columns and prints only id_a,id_b,score lines on standard output', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'people-match-'));
+    const file = path.join(dir, 'febrl.csv');
+    writeFileSync(
+      file,
+      [
+        'rec_id, given_name, surname, street_number, address_1, address_2, suburb, postcode, state, date_of_birth, soc_sec_id',
+        'rec-1-org, lachlan, berry, 69, giblin street, killarney, bittern, 4814, qld, 19990219, 7364009',
+        'rec-1-dup-0, lachlan, bery, 69, giblin street, killarney, bittern, 4814, qld, 19990219, 7364009',
+        'rec-2-org, deakin, sondergeld, 48, goldfinch circuit, kooltuo, canterbury, 2776, vic, 19600307, 2635962',
+        'rec-3-org, kate, dixon, 7, mcdowall place, lumeah, north ryde, 3103, nsw, 19240530, 1118222',
+        'rec-3-dup-0, kate, dixon, 7, mcdowall place, lumeah, north ryde, 3013, nsw, 19240530, 1118222',
+        'rec-4-org, william, purcell, 11, tate street, , sunnybank, 2207, nsw, 19731003, 6105223',
+      ].join('\n'),
+    );
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [
+        path.resolve(import.meta.dirname, '../../../cli/index.ts'),
+        'people:match',
+        file,
+        '--threshold',
+        '0.5',
+      ],
+      { env: { ...process.env, DOORSTEP_DATA: dir } },
+    );
+    const lines = stdout.trim().split('\n');
+    for (const line of lines) assert.match(line, /^[^,]+,[^,]+,(0|1)\.\d{4}$/);
+    const pairs = lines.map((l) => l.split(',').slice(0, 2).sort().join(' '));
+    assert.ok(pairs.includes('rec-1-dup-0 rec-1-org'), stdout);
+    assert.ok(pairs.includes('rec-3-dup-0 rec-3-org'), stdout);
+    assert.match(stderr, /candidate pairs/);
+  });
+});
