@@ -71,11 +71,12 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
       returnTo?: string;
       purpose: PendingCode['purpose'];
       ended?: string | undefined;
+      status?: number;
     },
   ) => {
     const errors = opts.errors ?? {};
     return reply
-      .code(Object.keys(errors).length ? 400 : 200)
+      .code(opts.status ?? (Object.keys(errors).length ? 400 : 200))
       .header('cache-control', 'no-store')
       .render(view(opts.purpose === 'sign-in' ? 'sign-in' : 'add-email'), {
         value: opts.value ?? '',
@@ -132,7 +133,8 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
         errors: { email: 'accounts.sign-in.error-too-many' },
         returnTo,
         purpose,
-      }).code(429);
+        status: 429,
+      });
     }
     const session = await request.session();
     session.set('residentCode', {
