@@ -307,8 +307,7 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
     const account = await requireAccount(request, reply);
     if (!account) return reply;
     const { id } = request.params as { id: string };
-    const overview = await accounts.overview(request.tenant.id, account);
-    const draft = overview.drafts.find((d) => d.id === id);
+    const draft = (await accounts.drafts(request.tenant.id, account)).find((d) => d.id === id);
     if (!draft) return reply.redirect('/account', 303);
     // Carry on where they left off: the form's own session state points at this draft.
     const session = await request.session();

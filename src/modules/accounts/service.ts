@@ -222,6 +222,11 @@ export class AccountsService {
     return { cases, drafts, mail, claimable: { cases: claimCases, drafts: claimDrafts } };
   }
 
+  /** The account's unfinished forms, to resume one. */
+  drafts(tenantId: string, account: store.Account) {
+    return store.draftsOfAccount(this.#db, tenantId, account.id, this.#now());
+  }
+
   async claimable(tenantId: string, account: store.Account) {
     const emails = account.emails.map((e) => e.email);
     const [cases, drafts] = await Promise.all([
