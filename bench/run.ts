@@ -11,6 +11,7 @@ import os from 'node:os';
 import { Harness, type Row, type Suite } from './harness.ts';
 import { baselines } from './suites/baselines.ts';
 import { crm } from './suites/crm.ts';
+import { febrl } from './suites/febrl.ts';
 import { forms } from './suites/forms.ts';
 import { home } from './suites/home.ts';
 import { memory } from './suites/memory.ts';
@@ -18,7 +19,7 @@ import { reports } from './suites/reports.ts';
 import { sessionPage } from './suites/session-page.ts';
 import { startup } from './suites/startup.ts';
 
-const suites: Suite[] = [baselines, home, sessionPage, memory, startup, forms, reports, crm];
+const suites: Suite[] = [baselines, home, sessionPage, memory, startup, forms, reports, crm, febrl];
 
 function table(rows: Row[]): string {
   const header: Row = {

@@ -18,6 +18,8 @@ if (!command) {
 try {
   const config = loadConfig();
   const code = await command.run(config, args);
+  // Output to a pipe is written asynchronously: exiting at once would cut it short.
+  await new Promise((resolve) => process.stdout.write('', resolve));
   process.exit(code);
 } catch (error) {
   if (

@@ -172,4 +172,28 @@ describe('people:match', () => {
     assert.ok(pairs.includes('rec-3-dup-0 rec-3-org'), stdout);
     assert.match(stderr, /candidate pairs/);
   });
+
+  test('prints every pair through a pipe, however many (the output is not cut short at exit)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'people-match-'));
+    const file = path.join(dir, 'many.csv');
+    const random = mulberry32(7);
+    const word = (n: number) =>
+      Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(random() * 26))).join('');
+    const rows = ['id,given_name,family_name,email,date_of_birth'];
+    const pad = (n: number) => String(n).padStart(2, '0');
+    for (let i = 0; i < 3000; i++) {
+      const born = `19${50 + (i % 50)}-${pad(1 + (i % 12))}-${pad(1 + ((i * 7) % 28))}`;
+      const person = [word(6), word(8), `${word(7)}@example.com`, born].join(',');
+      rows.push(`p${i}a,${person}`, `p${i}b,${person}`);
+    }
+    writeFileSync(file, rows.join('\n'));
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [path.resolve(import.meta.dirname, '../../../cli/index.ts'), 'people:match', file],
+      { env: { ...process.env, DATABASE_URL: '', DOORSTEP_DATA: dir }, maxBuffer: 64 * 1024 * 1024 },
+    );
+    const reported = Number(/(\d+) pairs at or above/.exec(stderr)?.[1]);
+    assert.ok(reported >= 3000, stderr);
+    assert.equal(stdout.trim().split('\n').length, reported);
+  });
 });
