@@ -4,6 +4,7 @@ import { findByPostcode } from '../../platform/gazetteer/store.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
 import { isSingleAddress } from '../../platform/mail/message.ts';
 import { rateLimits } from '../../platform/security/rate-limit.ts';
+import { statusBook } from '../cases/workflow.ts';
 import { formatPhone, normaliseEmail, normalisePhone, normalisePostcode } from '../forms/engine/index.ts';
 import { formTitle } from '../forms/service.ts';
 import { alertsFollowedBy } from '../reports/service.ts';
@@ -217,14 +218,19 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
     cases: Awaited<ReturnType<AccountsService['overview']>>['cases'],
   ) => {
     const t = i18n.t(request.lang);
+    const book = await statusBook(db, request.tenant.id);
     return Promise.all(
-      cases.map(async (c) => ({
-        id: c.id,
-        reference: c.reference,
-        title: await formTitle(db, request.tenant.id, c.formSlug, c.formVersion, request.lang),
-        status: t(`case.status.${c.status}`),
-        createdAt: c.createdAt,
-      })),
+      cases.map(async (c) => {
+        const status = book.label(c.queue, c.status, request.lang, t);
+        return {
+          id: c.id,
+          reference: c.reference,
+          title: await formTitle(db, request.tenant.id, c.formSlug, c.formVersion, request.lang),
+          status: status.text,
+          statusLang: status.lang,
+          createdAt: c.createdAt,
+        };
+      }),
     );
   };
 

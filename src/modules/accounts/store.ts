@@ -141,13 +141,17 @@ export interface AccountCase {
   serviceSlug: string | null;
   formSlug: string | null;
   formVersion: number | null;
+  /** The last status the resident was shown: their service may keep some statuses internal. */
   status: string;
+  queue: string;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const caseColumns = `c.id, c.reference, c.service_slug as "serviceSlug", c.form_slug as "formSlug",
-  c.form_version as "formVersion", c.status, c.created_at as "createdAt", c.updated_at as "updatedAt"`;
+  c.form_version as "formVersion", c.queue, c.created_at as "createdAt", c.updated_at as "updatedAt",
+  coalesce((select u.status from case_updates u where u.tenant_id = c.tenant_id and u.case_id = c.id
+             and u.public order by u.created_at desc, u.id desc limit 1), 'received') as status`;
 
 export async function casesOfAccount(
   q: Queryable,

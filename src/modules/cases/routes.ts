@@ -12,6 +12,7 @@ import {
   newTrackingChallenge,
   type TrackingChallenge,
 } from './service.ts';
+import { residentView, statusBook } from './workflow.ts';
 
 interface TrackState {
   challenge?: TrackingChallenge;
@@ -59,10 +60,14 @@ export function registerTracking(
     const row = found.case;
     const session = await request.session();
     const state = session.get<TrackState>('track') ?? {};
-    const [history, submission] = await Promise.all([
+    const [history, submission, book] = await Promise.all([
       caseHistory(db, request.tenant.id, row.id),
       caseSubmission(db, request.tenant.id, row.id),
+      statusBook(db, request.tenant.id),
     ]);
+    // The resident sees only the updates of statuses their service shows, in its words.
+    const t = i18n.t(request.lang);
+    const shown = residentView(history);
     const verified = state.verified?.includes(row.id) ?? false;
     const details =
       verified && submission && row.formSlug && row.formVersion
@@ -77,7 +82,8 @@ export function registerTracking(
         : undefined;
     return reply.header('cache-control', 'no-store').render('modules/cases/views/track.njk', {
       row,
-      history,
+      status: { slug: shown.status, ...book.label(row.queue, shown.status, request.lang, t) },
+      history: shown.shown.map((u) => ({ ...u, label: book.label(row.queue, u.status, request.lang, t) })),
       canVerify: Boolean(submission?.email) && !verified,
       maskedEmail: submission?.email ? maskEmail(submission.email) : undefined,
       details,

@@ -93,6 +93,8 @@ export interface CaseUpdate {
   status: string;
   publicNote: LocalText | null;
   createdAt: Date;
+  /** Whether the resident could see it. */
+  public: boolean;
 }
 
 export async function insertCaseUpdate(
@@ -101,10 +103,11 @@ export async function insertCaseUpdate(
   caseId: string,
   status: string,
   publicNote: LocalText | null,
+  visible = true,
 ): Promise<void> {
   await q.query(
-    'insert into case_updates (tenant_id, case_id, status, public_note) values ($1, $2, $3, $4)',
-    [tenantId, caseId, status, publicNote ? JSON.stringify(publicNote) : null],
+    'insert into case_updates (tenant_id, case_id, status, public_note, public) values ($1, $2, $3, $4, $5)',
+    [tenantId, caseId, status, publicNote ? JSON.stringify(publicNote) : null, visible],
   );
   await q.query('update cases set status = $3, updated_at = now() where tenant_id = $1 and id = $2', [
     tenantId,
@@ -115,7 +118,7 @@ export async function insertCaseUpdate(
 
 export async function listCaseUpdates(q: Queryable, tenantId: string, caseId: string): Promise<CaseUpdate[]> {
   return q.query<CaseUpdate>(
-    `select status, public_note as "publicNote", created_at as "createdAt" from case_updates
+    `select status, public_note as "publicNote", created_at as "createdAt", public from case_updates
       where tenant_id = $1 and case_id = $2 order by created_at, id`,
     [tenantId, caseId],
   );

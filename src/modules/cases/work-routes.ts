@@ -6,7 +6,8 @@ import { recordAudit } from '../../platform/audit/audit.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
 import { describeSubmission } from '../forms/service.ts';
-import { caseHistory, caseStatuses } from './service.ts';
+import { listTeams } from '../settings/store.ts';
+import { caseHistory } from './service.ts';
 import {
   addDocument,
   addNote,
@@ -23,6 +24,24 @@ import {
   type WorkCase,
   workCounts,
 } from './work.ts';
+import {
+  type CaseStatus,
+  checkWorkflow,
+  defaultStatuses,
+  openCasesByStatus,
+  type StatusBook,
+  saveWorkflow,
+  statusBook,
+  type WorkflowProblem,
+} from './workflow.ts';
+
+interface WorkflowRow {
+  status: string;
+  labelEn: string;
+  labelCy: string;
+  public: boolean;
+  closes: boolean;
+}
 
 const view = (name: string) => `modules/cases/views/${name}.njk`;
 
@@ -59,7 +78,7 @@ export function casesStaffPages(services: Services) {
       const q = request.query as Record<string, string | undefined>;
       const pick = (v: string | undefined, max = 100) => (v ? v.slice(0, max) : undefined);
       return {
-        ...(q.status && (caseStatuses as readonly string[]).includes(q.status) ? { status: q.status } : {}),
+        ...(q.status && /^[a-z0-9][a-z0-9-]{0,29}$/.test(q.status) ? { status: q.status } : {}),
         ...(q.due && ['overdue', 'today', 'week'].includes(q.due) ? { due: q.due } : {}),
         ...(pick(q.assignee) ? { assignee: pick(q.assignee)! } : {}),
         ...(pick(q.queue) ? { queue: pick(q.queue)! } : {}),
@@ -69,32 +88,207 @@ export function casesStaffPages(services: Services) {
       };
     };
 
+    /** Every status any of the council's services uses, once, in its first service's words. */
+    const statusChoices = (book: StatusBook, queues: string[], request: FastifyRequest) => {
+      const t = i18n.t(request.lang);
+      const choices = new Map<string, string>();
+      for (const queue of [...queues, ...book.byQueue.keys(), '']) {
+        for (const s of book.of(queue))
+          if (!choices.has(s.status))
+            choices.set(s.status, book.label(queue, s.status, request.lang, t).text);
+      }
+      return [...choices].map(([value, text]) => ({ value, text }));
+    };
+
     // My work and my queues first: counts, then the list with filters and bulk actions.
     const listPage = async (request: FastifyRequest, reply: FastifyReply, error?: string) => {
       const tenantId = request.tenant.id;
       const me = request.staffUser!.id;
       const filter = readFilter(request);
-      const [cases, counts, options, staff] = await Promise.all([
+      const [cases, counts, options, staff, book] = await Promise.all([
         listWork(db, tenantId, me, now(), filter),
         workCounts(db, tenantId, me, now()),
         filterOptions(db, tenantId),
         staffList(tenantId),
+        statusBook(db, tenantId),
       ]);
       const t = i18n.t(request.lang);
       return reply.code(error ? 400 : 200).render(view('work'), {
         user: request.staffUser,
-        cases,
+        cases: cases.map((c) => ({ ...c, statusText: book.label(c.queue, c.status, request.lang, t).text })),
         counts,
         options,
         staff,
         filter,
-        statuses: caseStatuses,
+        statuses: statusChoices(book, options.queues, request),
         error: error ? { text: t(error) } : undefined,
         errorSummary: error ? [{ text: t(error), href: '#cases' }] : [],
       });
     };
 
     scope.get('/cases', { config: { staff: 'cases.work' } }, (request, reply) => listPage(request, reply));
+
+    // Each service's statuses: managers choose which the resident sees and in what words.
+    const workflowQueues = async (tenantId: string) => {
+      const [teams, options, book] = await Promise.all([
+        listTeams(db, tenantId),
+        filterOptions(db, tenantId),
+        statusBook(db, tenantId),
+      ]);
+      return [
+        ...new Set([
+          ...teams.filter((team) => team.queue).map((team) => team.slug),
+          ...options.queues,
+          ...book.byQueue.keys(),
+        ]),
+      ].sort();
+    };
+
+    scope.get('/cases/workflows', { config: { staff: 'services.configure' } }, async (request, reply) => {
+      const tenantId = request.tenant.id;
+      const [queues, book] = await Promise.all([workflowQueues(tenantId), statusBook(db, tenantId)]);
+      return reply.render(view('workflows'), {
+        user: request.staffUser,
+        queues: queues.map((queue) => ({
+          queue,
+          own: book.byQueue.has(queue),
+          count: book.of(queue).length,
+        })),
+      });
+    });
+
+    const queueParam = (request: FastifyRequest) => {
+      const { queue } = request.params as { queue: string };
+      if (!/^[a-z0-9][a-z0-9-]{0,59}$/.test(queue)) throw notFound();
+      return queue;
+    };
+
+    const workflowPage = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      queue: string,
+      rows?: WorkflowRow[],
+      problems: WorkflowProblem[] = [],
+    ) => {
+      const tenantId = request.tenant.id;
+      const [book, open] = await Promise.all([
+        statusBook(db, tenantId),
+        openCasesByStatus(db, tenantId, queue),
+      ]);
+      const t = i18n.t(request.lang);
+      const shown: WorkflowRow[] =
+        rows ??
+        book.of(queue).map((s) => ({
+          status: s.status,
+          labelEn: s.label?.en ?? '',
+          labelCy: s.label?.cy ?? '',
+          public: s.public,
+          closes: s.closes,
+        }));
+      // Room to add two more without JavaScript.
+      const blanks = rows ? 0 : 2;
+      const all = [
+        ...shown,
+        ...Array.from({ length: blanks }, () => ({
+          status: '',
+          labelEn: '',
+          labelCy: '',
+          public: true,
+          closes: false,
+        })),
+      ];
+      const errorOf = (row: number, field: string) =>
+        problems.find((p) => p.row === row && p.field === field);
+      return reply.code(problems.length ? 400 : 200).render(view('workflow'), {
+        user: request.staffUser,
+        queue,
+        saved: (request.query as { saved?: string }).saved === '1' && !problems.length,
+        own: book.byQueue.has(queue),
+        rows: all.map((r, i) => ({
+          ...r,
+          index: i,
+          catalogueLabel: r.status ? book.label('', r.status, request.lang, t).text : '',
+          open: open.get(r.status) ?? 0,
+          errors: {
+            status: errorOf(i, 'status') ? { text: t(errorOf(i, 'status')!.message) } : undefined,
+            labelEn: errorOf(i, 'labelEn') ? { text: t(errorOf(i, 'labelEn')!.message) } : undefined,
+          },
+        })),
+        errorSummary: problems.map((p) => ({
+          text:
+            p.row >= 0
+              ? t('casework.workflow.row-error', { row: p.row + 1, message: t(p.message) })
+              : t(p.message, p.params),
+          href: p.row >= 0 ? `#status-${p.row}-${p.field}` : '#workflow',
+        })),
+      });
+    };
+
+    scope.get('/cases/workflows/:queue', { config: { staff: 'services.configure' } }, (request, reply) =>
+      workflowPage(request, reply, queueParam(request)),
+    );
+
+    scope.post(
+      '/cases/workflows/:queue',
+      { config: { staff: 'services.configure' } },
+      async (request, reply) => {
+        const queue = queueParam(request);
+        const tenantId = request.tenant.id;
+        const fields = body(request);
+        const one = (name: string, max: number) => {
+          const v = fields[name];
+          return (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim().slice(0, max);
+        };
+        // Rows whose status is left empty are removed; order is the order on the page.
+        const rows: WorkflowRow[] = [];
+        for (let i = 0; i < 40; i++) {
+          const status = one(`status-${i}`, 40).toLowerCase();
+          if (!status) continue;
+          rows.push({
+            status,
+            labelEn: one(`labelEn-${i}`, 80),
+            labelCy: one(`labelCy-${i}`, 80),
+            public: one(`public-${i}`, 3) === 'yes',
+            closes: one(`closes-${i}`, 3) === 'yes',
+          });
+        }
+        if (one('reset', 3) === 'yes') {
+          rows.length = 0;
+        }
+        const statuses: CaseStatus[] = rows.map((r) => ({
+          status: r.status,
+          label: r.labelEn ? { en: r.labelEn, ...(r.labelCy ? { cy: r.labelCy } : {}) } : null,
+          public: r.public,
+          closes: r.closes,
+        }));
+        const problems = rows.length ? checkWorkflow(statuses) : [];
+        // A status that open cases are in cannot go: they would be left in a status nobody can name.
+        const open = await openCasesByStatus(db, tenantId, queue);
+        const kept = new Set(rows.length ? rows.map((r) => r.status) : defaultStatuses.map((s) => s.status));
+        for (const [status, n] of open)
+          if (!kept.has(status) && n > 0)
+            problems.push({
+              row: -1,
+              field: 'workflow',
+              message: 'casework.workflow.error-in-use',
+              params: { status, count: n },
+            });
+        if (problems.length) return workflowPage(request, reply, queue, rows, problems);
+        const before = (await statusBook(db, tenantId)).byQueue.get(queue) ?? null;
+        await db.transaction(async (tx) => {
+          await saveWorkflow(tx, tenantId, queue, statuses);
+          await recordAudit(tx, {
+            tenantId,
+            actor: { type: 'staff', id: request.staffUser!.id },
+            action: 'case.workflow.change',
+            subject: { type: 'queue', id: queue },
+            ip: request.ip,
+            details: { before, after: statuses.length ? statuses : null },
+          });
+        });
+        return reply.redirect(`/staff/cases/workflows/${queue}?saved=1`, 303);
+      },
+    );
 
     scope.post('/cases/bulk', { config: { staff: 'cases.work' } }, async (request, reply) => {
       const tenantId = request.tenant.id;
@@ -103,20 +297,25 @@ export function casesStaffPages(services: Services) {
       const action = field(request, 'action', 20);
       const status = field(request, 'status', 30);
       if (!references.length) return listPage(request, reply, 'casework.bulk.error-none');
-      if (
-        action !== 'claim' &&
-        !(action === 'status' && (caseStatuses as readonly string[]).includes(status))
-      )
+      if (action !== 'claim' && action !== 'status')
         return listPage(request, reply, 'casework.bulk.error-action');
       const actor = { id: request.staffUser!.id, ip: request.ip };
-      await db.transaction(async (tx) => {
+      const book = await statusBook(db, tenantId);
+      // All or nothing: a status one of the chosen cases' services lacks changes none of them.
+      const refused = await db.transaction(async (tx) => {
+        const chosen: WorkCase[] = [];
         for (const reference of references) {
           const c = await findWorkCase(tx, tenantId, reference, now());
-          if (!c) continue;
+          if (c) chosen.push(c);
+        }
+        if (action === 'status' && chosen.some((c) => !book.find(c.queue, status))) return true;
+        for (const c of chosen) {
           if (action === 'claim') await assignCase(tx, tenantId, c, actor.id, actor, request.staffUser!.name);
           else await changeStatus(tx, tenantId, c, status, null, actor, async () => {});
         }
+        return false;
       });
+      if (refused) return listPage(request, reply, 'casework.bulk.error-status');
       return reply.redirect(
         `/staff/cases${request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''}`,
         303,
@@ -146,7 +345,7 @@ export function casesStaffPages(services: Services) {
         reason: 'case',
         ip: request.ip,
       });
-      const [history, notes, documents, staff, submission, entries] = await Promise.all([
+      const [history, notes, documents, staff, submission, entries, book] = await Promise.all([
         caseHistory(db, tenantId, c.id),
         listNotes(db, tenantId, c.id),
         listDocuments(db, tenantId, c.id),
@@ -167,6 +366,7 @@ export function casesStaffPages(services: Services) {
             where tenant_id = $1 and case_id = $2 order by occurred_at desc, id desc limit 50`,
           [tenantId, c.id],
         ),
+        statusBook(db, tenantId),
       ]);
       const sub = submission[0];
       const details =
@@ -179,15 +379,22 @@ export function casesStaffPages(services: Services) {
         .map(([id, key]) => ({ text: t(key!), href: `#${id}` }));
       return reply.code(summary.length ? 400 : 200).render(view('case'), {
         user: request.staffUser,
-        c,
-        history,
+        c: { ...c, statusText: book.label(c.queue, c.status, request.lang, t).text },
+        history: history.map((u) => ({
+          ...u,
+          statusText: book.label(c.queue, u.status, request.lang, t).text,
+        })),
         notes,
         documents,
         staff,
         details,
         channel: sub?.channel,
         entries,
-        statuses: caseStatuses,
+        statuses: book.of(c.queue).map((s) => ({
+          value: s.status,
+          text: book.label(c.queue, s.status, request.lang, t).text,
+          ...(s.public ? {} : { hint: { text: t('casework.status.internal') } }),
+        })),
         kinds: documentKinds,
         values,
         errors: Object.fromEntries(
@@ -227,11 +434,16 @@ export function casesStaffPages(services: Services) {
         noteEn: field(request, 'noteEn', 2000),
         noteCy: field(request, 'noteCy', 2000),
       };
+      const book = await statusBook(db, request.tenant.id);
+      const step = book.find(c.queue, values.status);
       const errors = {
-        status: (caseStatuses as readonly string[]).includes(values.status)
-          ? undefined
-          : 'casework.status.error',
-        noteEn: values.noteCy && !values.noteEn ? 'casework.status.error-english' : undefined,
+        status: step ? undefined : 'casework.status.error',
+        noteEn:
+          values.noteCy && !values.noteEn
+            ? 'casework.status.error-english'
+            : values.noteEn && step && !step.public
+              ? 'casework.status.error-internal'
+              : undefined,
       };
       if (errors.status || errors.noteEn) return casePage(request, reply, c, errors, values);
       const note = values.noteEn
@@ -255,7 +467,7 @@ export function casesStaffPages(services: Services) {
               subject: t('casework.email.subject', { reference: c.reference }),
               text: t('casework.email.body', {
                 reference: c.reference,
-                status: t(`case.status.${values.status}`),
+                status: book.label(c.queue, values.status, 'en', t).text,
                 note: note?.en ?? '',
                 track: `${origin}/track/${c.reference}`,
                 council: localise(tenant.name, 'en').text,

@@ -3,12 +3,9 @@ import { recordAudit } from '../../platform/audit/audit.ts';
 import type { FileStore } from '../../platform/files/file-store.ts';
 import type { LocalText } from '../../platform/i18n/local-text.ts';
 import { recordInteraction as insertInteraction } from '../crm/service.ts';
-import { caseStatuses } from './service.ts';
 import { insertCaseUpdate } from './store.ts';
+import { statusesFor } from './workflow.ts';
 import { dueAt } from './working-days.ts';
-
-/** Statuses that end the work on a case: it leaves the open queues. */
-export const closingStatuses = ['completed', 'closed'];
 
 /** How long a document version is kept, by its kind (ISO 8601 period in days). */
 export const documentRetentionDays: Record<string, number> = {
@@ -215,11 +212,14 @@ export async function changeStatus(
   actor: Actor,
   send: (to: string) => Promise<unknown>,
 ): Promise<number> {
-  if (!(caseStatuses as readonly string[]).includes(status)) throw new Error(`unknown status ${status}`);
-  await insertCaseUpdate(tx, tenantId, c.id, status, publicNote);
+  const step = (await statusesFor(tx, tenantId, c.queue)).find((s) => s.status === status);
+  if (!step) throw new Error(`unknown status ${status} for queue ${c.queue}`);
+  // A note the resident is meant to read cannot ride on a status hidden from them.
+  if (publicNote && !step.public) throw new Error(`status ${status} is not shown to residents`);
+  await insertCaseUpdate(tx, tenantId, c.id, status, publicNote, step.public);
   await tx.query(
     `update cases set closed_at = case when $3 then coalesce(closed_at, now()) else null end where tenant_id = $1 and id = $2`,
-    [tenantId, c.id, closingStatuses.includes(status)],
+    [tenantId, c.id, step.closes],
   );
   await insertInteraction(tx, tenantId, {
     channel: 'web',

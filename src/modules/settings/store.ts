@@ -78,7 +78,7 @@ export async function upsertTeam(q: Queryable, tenantId: string, team: Team): Pr
 /** Open cases in a queue: a queue that still holds work cannot be removed. */
 export async function openCasesInQueue(q: Queryable, tenantId: string, queue: string): Promise<number> {
   const [row] = await q.query<{ n: number }>(
-    `select count(*)::int as n from cases where tenant_id = $1 and queue = $2 and status not in ('completed', 'closed')`,
+    `select count(*)::int as n from cases where tenant_id = $1 and queue = $2 and closed_at is null`,
     [tenantId, queue],
   );
   return row?.n ?? 0;
