@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Database } from './db/database.ts';
 import { deleteOldSentMail } from './modules/accounts/service.ts';
+import { deleteExpiredDocuments } from './modules/cases/work.ts';
 import { deleteExpiredDrafts } from './modules/forms/store.ts';
+import type { FileStore } from './platform/files/file-store.ts';
 import { deleteExpiredCodes } from './platform/one-time-codes/one-time-codes.ts';
 import { pruneDoneJobs } from './platform/outbox/outbox.ts';
 import { deleteExpiredRateLimits } from './platform/security/rate-limit-store.ts';
@@ -10,25 +12,31 @@ import { deleteExpiredSessions } from './platform/sessions/sessions.ts';
 const doneJobsKeptMs = 7 * 24 * 60 * 60 * 1000;
 
 /** Deletes what has outlived its use. Idempotent, so several workers running it is harmless. */
-export async function runHousekeeping(db: Database, now: Date): Promise<{ sessions: number; jobs: number }> {
+export async function runHousekeeping(
+  db: Database,
+  now: Date,
+  files?: FileStore,
+): Promise<{ sessions: number; jobs: number; documents: number }> {
   const sessions = await deleteExpiredSessions(db, now);
   const jobs = await pruneDoneJobs(db, new Date(now.getTime() - doneJobsKeptMs));
   await deleteExpiredRateLimits(db, now);
   await deleteExpiredDrafts(db, now);
   await deleteExpiredCodes(db, now);
   await deleteOldSentMail(db, now);
-  return { sessions, jobs };
+  // Case documents are kept by the retention rule of their kind, then their bytes are destroyed.
+  const documents = files ? await deleteExpiredDocuments(db, files, now) : 0;
+  return { sessions, jobs, documents };
 }
 
 /** Runs housekeeping beside the worker, every `everyMs`; returns a function that stops it. */
 export function startHousekeeping(
-  deps: { db: Database; now: () => Date; logger: Logger },
+  deps: { db: Database; now: () => Date; logger: Logger; files?: FileStore },
   everyMs = 10 * 60 * 1000,
 ) {
   const tick = async () => {
     try {
-      const removed = await runHousekeeping(deps.db, deps.now());
-      if (removed.sessions || removed.jobs) deps.logger.info(removed, 'housekeeping');
+      const removed = await runHousekeeping(deps.db, deps.now(), deps.files);
+      if (removed.sessions || removed.jobs || removed.documents) deps.logger.info(removed, 'housekeeping');
     } catch (error) {
       deps.logger.warn({ err: error }, 'housekeeping failed; will try again');
     }

@@ -58,7 +58,7 @@ async function start() {
   let stopHousekeeping = () => {};
   if (config.inProcessWorker) {
     worker.start();
-    stopHousekeeping = startHousekeeping({ db, now: app.services.now, logger });
+    stopHousekeeping = startHousekeeping({ db, now: app.services.now, logger, files: app.services.files });
   }
 
   const origins = app.services.tenants

@@ -65,7 +65,12 @@ export const commands: Record<string, Command> = {
         },
       });
       worker.start();
-      const stopHousekeeping = startHousekeeping({ db, now, logger });
+      const stopHousekeeping = startHousekeeping({
+        db,
+        now,
+        logger,
+        files: createLocalFileStore({ dataDir: config.dataDir, db }),
+      });
       logger.info('worker started; Ctrl-C to stop');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deliverMail, riverford, type TestApp, testApp } from '../../../test/support/app.ts';
 import { signInStaff, textOf, type Visitor } from '../../../test/support/staff.ts';
+import { runHousekeeping } from '../../housekeeping.ts';
 import { listAudit } from '../../platform/audit/audit.ts';
 import { recordSubmission } from './service.ts';
 import { addFollower } from './work.ts';
@@ -181,6 +182,56 @@ describe('working cases', () => {
       [tenantId, doc!.id],
     );
     assert.equal(kept!.years, 5); // six years less a day or two of leap: kept by the evidence rule
+  });
+
+  it('destroys documents when their kind’s retention ends, and keeps the rest', async () => {
+    const { db, files } = t.app.services;
+    const page = `/staff/cases/${reference}`;
+    const html = (await officer.get(page)).body;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    const boundary = '----doorstep';
+    const payload = [
+      ...Object.entries({ _csrf: csrf, title: 'Letter to the neighbour', kind: 'correspondence' }).map(
+        ([k, v]) => `--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`,
+      ),
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="letter.txt"\r\ncontent-type: text/plain\r\n\r\nDear neighbour\r\n`,
+      `--${boundary}--\r\n`,
+    ].join('');
+    const uploaded = await t.app.inject({
+      method: 'POST',
+      url: `${page}/documents`,
+      headers: {
+        ...riverford,
+        cookie: officer.cookie,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      payload,
+    });
+    assert.equal(uploaded.statusCode, 303);
+    const documents = async () =>
+      db.query<{ id: string; kind: string; fileId: string }>(
+        `select d.id, d.kind, v.file_id as "fileId" from case_documents d
+           join case_document_versions v on v.tenant_id = d.tenant_id and v.document_id = d.id
+          where d.tenant_id = $1 and d.case_id = $2 order by d.kind, v.version`,
+        [tenantId, caseId],
+      );
+    const letter = (await documents()).find((d) => d.kind === 'correspondence')!;
+    // Three years on: correspondence (two years) is past its rule, evidence (six) is not.
+    const later = new Date(Date.now() + 3 * 365 * 86_400_000);
+    const removed = await runHousekeeping(db, later, files);
+    assert.equal(removed.documents, 1);
+    assert.deepEqual(
+      (await documents()).map((d) => d.kind),
+      ['evidence', 'evidence'],
+    );
+    assert.equal(await files.get(tenantId, letter.fileId), undefined);
+    assert.equal((await officer.get(`${page}/documents/${letter.id}/1`)).statusCode, 404);
+    const expired = (
+      await listAudit(db, tenantId, { subjectType: 'case', subjectId: caseId, limit: 50 })
+    ).filter((e) => e.action === 'case.document.expired');
+    assert.equal(expired.length, 1);
+    // Run again: nothing more is due, nothing breaks.
+    assert.equal((await runHousekeeping(db, later, files)).documents, 0);
   });
 
   it('refuses agents', async () => {

@@ -368,13 +368,41 @@ export async function documentFile(
   return row?.fileId;
 }
 
-/** Deletes document versions past their kind's retention: rows first, then the bytes. */
-export async function deleteExpiredDocuments(db: Queryable, files: FileStore, now: Date): Promise<number> {
-  const gone = await db.query<{ tenantId: string; fileId: string }>(
-    `delete from case_document_versions where delete_after < $1
-      returning tenant_id as "tenantId", file_id as "fileId"`,
-    [now],
-  );
-  for (const g of gone) await files.delete(g.tenantId, g.fileId);
-  return gone.length;
+/**
+ * Deletes document versions past their kind's retention, a batch at a time: each file (its
+ * row, then its bytes) and with it the version; a document left with no version goes too,
+ * with an audit line saying which rule removed it. Safe to stop and run again.
+ */
+export async function deleteExpiredDocuments(
+  db: Queryable,
+  files: FileStore,
+  now: Date,
+  batch = 200,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const due = await db.query<{ tenantId: string; fileId: string; documentId: string; version: number }>(
+      `select tenant_id as "tenantId", file_id as "fileId", document_id as "documentId", version
+         from case_document_versions where delete_after < $1 order by delete_after limit $2`,
+      [now, batch],
+    );
+    for (const d of due) {
+      await files.delete(d.tenantId, d.fileId);
+      const [emptied] = await db.query<{ caseId: string; kind: string }>(
+        `delete from case_documents d where d.tenant_id = $1 and d.id = $2
+            and not exists (select 1 from case_document_versions v where v.tenant_id = d.tenant_id and v.document_id = d.id)
+          returning case_id as "caseId", kind`,
+        [d.tenantId, d.documentId],
+      );
+      await recordAudit(db, {
+        tenantId: d.tenantId,
+        actor: { type: 'system' },
+        action: 'case.document.expired',
+        subject: { type: 'case', ...(emptied ? { id: emptied.caseId } : {}) },
+        details: { document: d.documentId, version: d.version, documentRemoved: Boolean(emptied) },
+      });
+      deleted++;
+    }
+    if (due.length < batch) return deleted;
+  }
 }

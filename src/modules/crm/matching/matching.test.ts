@@ -122,6 +122,26 @@ describe('the Fellegi–Sunter model', () => {
     assert.ok(explained.evidence.find((e) => e.field === 'dateOfBirth')!.weight > 0);
   });
 
+  test('a record is never its own candidate, whichever keys it shares with itself', () => {
+    const records = [
+      toRecord({
+        id: 'a',
+        givenName: 'sam',
+        familyName: 'smith',
+        dateOfBirth: '1980-01-02',
+        postcode: 'NS1 1AA',
+      }),
+      toRecord({
+        id: 'b',
+        givenName: 'sam',
+        familyName: 'smyth',
+        dateOfBirth: '1980-01-02',
+        postcode: 'NS1 1AA',
+      }),
+    ];
+    assert.deepEqual(candidatePairs(records), [[0, 1]]);
+  });
+
   test('agreeing on a rare family name counts for more than on a common one', () => {
     const records = [
       ...Array.from({ length: 40 }, (_, i) =>

@@ -156,7 +156,13 @@ function termFrequencies(records: readonly MatchRecord[]) {
 export function estimate(
   records: readonly MatchRecord[],
   candidatePairs: readonly Comparison[],
-  options: { iterations?: number; randomPairs?: number; random?: () => number; updateU?: boolean } = {},
+  options: {
+    iterations?: number;
+    randomPairs?: number;
+    random?: () => number;
+    updateU?: boolean;
+    maxPairs?: number;
+  } = {},
 ): Model {
   const random = options.random ?? mulberry32(42);
   const { m, u } = starting();
@@ -179,6 +185,13 @@ export function estimate(
       u[f] = counts[f].map((x) => clamp(x / total));
     }
   }
+  // EM converges as well on a fair sample of the candidate pairs, and a million people can
+  // give tens of millions of them: 30 passes over a fixed-size sample bound the time.
+  const maxPairs = options.maxPairs ?? 200_000;
+  const candidates =
+    candidatePairs.length <= maxPairs
+      ? candidatePairs
+      : Array.from({ length: maxPairs }, () => candidatePairs[Math.floor(random() * candidatePairs.length)]!);
   let lambda = 0.3;
   for (let iteration = 0; iteration < (options.iterations ?? 30); iteration++) {
     const mSum = Object.fromEntries(fields.map((f) => [f, levels[f].map(() => 0.01)])) as Record<
@@ -190,7 +203,7 @@ export function estimate(
       number[]
     >;
     let gTotal = 0;
-    for (const c of candidatePairs) {
+    for (const c of candidates) {
       let pm = lambda;
       let pu = 1 - lambda;
       for (const f of fields) {
@@ -206,8 +219,8 @@ export function estimate(
         uSum[f][c[f]]! += 1 - g;
       }
     }
-    if (!candidatePairs.length) break;
-    lambda = clamp(gTotal / candidatePairs.length);
+    if (!candidates.length) break;
+    lambda = clamp(gTotal / candidates.length);
     for (const f of fields) {
       const mt = mSum[f].reduce((x, y) => x + y, 0);
       m[f] = mSum[f].map((x) => clamp(x / mt));
@@ -263,7 +276,13 @@ export function blockingKeys(r: MatchRecord): string[] {
   if (r.email) keys.push(`e:${r.email}`);
   if (r.phone) keys.push(`p:${r.phone}`);
   if (r.uprn) keys.push(`u:${r.uprn}`);
-  if (r.dateOfBirth) keys.push(`d:${r.dateOfBirth}`);
+  // A date of birth is shared by dozens in a large council: with either initial it stays a
+  // small block, and a typo or a swap in one name still meets on the other.
+  if (r.dateOfBirth) {
+    if (r.givenName) keys.push(`d:${r.dateOfBirth}:${r.givenName.slice(0, 1)}`);
+    if (r.familyName) keys.push(`d:${r.dateOfBirth}:${r.familyName.slice(0, 1)}`);
+    if (!r.givenName && !r.familyName) keys.push(`d:${r.dateOfBirth}`);
+  }
   if (r.postcode && r.familyName) keys.push(`pf:${r.postcode}:${r.familyName.slice(0, 1)}`);
   if (r.postcode && r.givenName) keys.push(`pg:${r.postcode}:${r.givenName.slice(0, 1)}`);
   if (r.familyName && r.givenName) keys.push(`n:${soundex(r.familyName)}:${soundex(r.givenName)}`);
@@ -271,7 +290,8 @@ export function blockingKeys(r: MatchRecord): string[] {
   if (r.familyName && r.dateOfBirth) keys.push(`fy:${soundex(r.familyName)}:${r.dateOfBirth.slice(0, 4)}`);
   if (r.givenName && r.dateOfBirth) keys.push(`gy:${soundex(r.givenName)}:${r.dateOfBirth.slice(0, 4)}`);
   if (r.address) keys.push(`a:${r.address.split(' ').slice(0, 3).join(' ')}`);
-  return keys;
+  // Two rules can give one key (both initials alike): a record must not meet itself.
+  return [...new Set(keys)];
 }
 
 /** Candidate pairs (indexes, a < b) from records sharing a blocking key; huge blocks are skipped. */
@@ -293,6 +313,7 @@ export function candidatePairs(records: readonly MatchRecord[], maxBlock = 200):
       for (let y = x + 1; y < list.length; y++) {
         const a = Math.min(list[x]!, list[y]!);
         const b = Math.max(list[x]!, list[y]!);
+        if (a === b) continue;
         const key = a * n + b;
         if (seen.has(key)) continue;
         seen.add(key);
