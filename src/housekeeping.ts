@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Database } from './db/database.ts';
 import { deleteOldSentMail } from './modules/accounts/service.ts';
 import { deleteExpiredDrafts } from './modules/forms/store.ts';
+import { deleteOldKeys } from './modules/oidc/keys.ts';
+import { deleteExpiredPayloads } from './modules/oidc/store.ts';
 import { deleteExpiredCodes } from './platform/one-time-codes/one-time-codes.ts';
 import { pruneDoneJobs } from './platform/outbox/outbox.ts';
 import { deleteExpiredRateLimits } from './platform/security/rate-limit-store.ts';
@@ -17,6 +19,9 @@ export async function runHousekeeping(db: Database, now: Date): Promise<{ sessio
   await deleteExpiredDrafts(db, now);
   await deleteExpiredCodes(db, now);
   await deleteOldSentMail(db, now);
+  // The OpenID Provider's expired codes, tokens, sessions and grants, and keys long retired.
+  await deleteExpiredPayloads(db, now);
+  await deleteOldKeys(db, now);
   return { sessions, jobs };
 }
 

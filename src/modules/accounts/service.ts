@@ -57,6 +57,11 @@ export class AccountsService {
     return account;
   }
 
+  /** An account by its id, for other modules that know it (the OpenID Provider's subject). */
+  find(tenantId: string, accountId: string): Promise<store.Account | undefined> {
+    return store.findAccount(this.#db, tenantId, accountId);
+  }
+
   /** Sends a code to any address: the same answer, and the same work, whether it has an account or not. */
   sendCode(input: {
     tenantId: string;
