@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -12,9 +12,11 @@ import {
   riverford,
   type TestApp,
   testApp,
+  testSecret,
 } from '../../../test/support/app.ts';
 import { signInStaff, textOf } from '../../../test/support/staff.ts';
 import { runHousekeeping } from '../../housekeeping.ts';
+import { rotateKeysCommand } from './cli.ts';
 
 let t: TestApp;
 /** The council app's own server: its callback address and where back-channel logouts arrive. */
@@ -424,6 +426,27 @@ describe('Doorstep as OpenID Provider', () => {
     assert.equal((await admin.get('/staff/apps/library-app')).statusCode, 404);
   });
 
+  it('signs out without an app to return to, ending on our own page', async () => {
+    const b = browser();
+    await b.signIn('rhys@example.com');
+    // No provider session here: the provider asks nothing and posts its confirmation itself.
+    const page = await b.get('/oidc/session/end');
+    assert.equal(page.statusCode, 200);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)?.[1];
+    // Its self-posting script is allowed by its hash, added to our CSP.
+    const script = /<script>([\s\S]*?)<\/script>/.exec(page.body)?.[1] ?? '';
+    const digest = createHash('sha256').update(script).digest('base64');
+    assert.ok(String(page.headers['content-security-policy']).includes(`'sha256-${digest}'`));
+    const ended = await b.post('/oidc/session/end/confirm', { xsrf: xsrf!, logout: 'yes' });
+    assert.equal(ended.statusCode, 303);
+    const done = await b.follow(new URL(ended.headers.location as string).pathname);
+    assert.match(textOf(done.res!.body), /You have signed out/);
+    assert.equal((await b.get('/account')).statusCode, 303, 'the Doorstep session has ended');
+    // Without the provider's own token the confirmation does nothing.
+    const forged = await browser().post('/oidc/session/end/confirm', { logout: 'yes' });
+    assert.equal(forged.statusCode, 400);
+  });
+
   it('shows the provider’s error page in Welsh under our CSP', async () => {
     const res = await t.app.inject({
       url: '/oidc/auth?client_id=nobody',
@@ -517,11 +540,28 @@ describe('council apps at /staff/apps', () => {
       before.every((k) => afterKeys.some((x) => x.kid === k.kid)),
       'old keys still published',
     );
+    // The command does the same as the button.
+    const out: string[] = [];
+    const io = {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => out.push(s) },
+    };
+    const code = await rotateKeysCommand(
+      ['--council', 'northshire'],
+      { sessionSecret: testSecret, demo: true },
+      (fn) => fn(t.app.services.db),
+      io,
+    );
+    assert.equal(code, 0, out.join(''));
+    const keyCount = async () =>
+      (
+        await t.app.services.db.query<{ n: number }>(
+          `select count(*)::int as n from oidc_keys where tenant_id = $1`,
+          [t.tenants.northshire.id],
+        )
+      )[0]!.n;
+    assert.equal(await keyCount(), 6);
     await runHousekeeping(t.app.services.db, new Date(Date.now() + 3 * 60 * 60 * 1000));
-    const [{ n }] = (await t.app.services.db.query<{ n: number }>(
-      `select count(*)::int as n from oidc_keys where tenant_id = $1`,
-      [t.tenants.northshire.id],
-    )) as [{ n: number }];
-    assert.equal(n, 2, 'retired keys are dropped once nothing they signed can be valid');
+    assert.equal(await keyCount(), 2, 'retired keys are dropped once nothing they signed can be valid');
   });
 });

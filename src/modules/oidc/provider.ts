@@ -179,13 +179,6 @@ export class Providers {
           enabled: true,
           logoutSource: async (ctx, form) => {
             const client = ctx.oidc.client;
-            const reply = replyOf(ctx);
-            const csp = String(reply.getHeader('content-security-policy') ?? '');
-            // Its form posts to our confirm endpoint, which answers with a redirect to the app.
-            ctx.set(
-              'content-security-policy',
-              cspAllowingFormsTo(csp, originsOf(client?.postLogoutRedirectUris ?? [])),
-            );
             renderInto(ctx, 'logout', {
               form,
               appName: client ? await appName(ctx, client.clientId) : undefined,
@@ -275,6 +268,18 @@ export class Providers {
     });
     provider.use(async (ctx, next) => {
       await next();
+      // A form on the provider's pages (our logout page, its form_post pages) is answered by a
+      // redirect to the app, or posts to it: the app's own addresses join form-action there.
+      const client = (ctx as KoaContextWithOIDC).oidc?.client;
+      const csp = ctx.response.get('content-security-policy');
+      if (client && csp && ctx.response.is('html'))
+        ctx.set(
+          'content-security-policy',
+          cspAllowingFormsTo(
+            csp,
+            originsOf([...(client.redirectUris ?? []), ...(client.postLogoutRedirectUris ?? [])]),
+          ),
+        );
       if (ctx.state.doorstepSignOut) {
         const request = replyOf(ctx as KoaContextWithOIDC).request;
         const session = await request.session();
