@@ -36,10 +36,18 @@ export interface AccountsDeps {
   now: () => Date;
 }
 
+/** Told when a resident signs out (here, or everywhere), e.g. to tell the apps they use. */
+export type SignOutListener = (
+  request: FastifyRequest,
+  accountId: string,
+  everywhere: boolean,
+) => Promise<void>;
+
 export class AccountsService {
   readonly #db: Database;
   readonly #codes: OneTimeCodes;
   readonly #now: () => Date;
+  readonly #signOutListeners: SignOutListener[] = [];
 
   constructor(deps: AccountsDeps) {
     this.#db = deps.db;
@@ -166,6 +174,21 @@ export class AccountsService {
     return removed;
   }
 
+  onSignOut(listener: SignOutListener): void {
+    this.#signOutListeners.push(listener);
+  }
+
+  /** Runs the sign-out listeners; one that fails is logged, and the sign-out stands. */
+  async signedOut(request: FastifyRequest, accountId: string, everywhere: boolean): Promise<void> {
+    for (const listener of this.#signOutListeners) {
+      try {
+        await listener(request, accountId, everywhere);
+      } catch (error) {
+        request.log.warn({ err: error }, 'a sign-out listener failed');
+      }
+    }
+  }
+
   signOut(session: Session): void {
     session.set('resident', undefined);
     session.set('residentCode', undefined);
@@ -175,6 +198,7 @@ export class AccountsService {
   /** Ends every session of the account, this one included. */
   async signOutEverywhere(request: FastifyRequest, account: store.Account): Promise<number> {
     const session = await request.session();
+    await this.signedOut(request, account.id, true);
     this.signOut(session);
     const ended = await endSessionsWhere(this.#db, request.tenant.id, `data->'resident'->>'accountId' = $2`, [
       account.id,

@@ -447,6 +447,67 @@ describe('Doorstep as OpenID Provider', () => {
     assert.equal(forged.statusCode, 400);
   });
 
+  it('tells the apps by back-channel logout when the resident signs out of Doorstep itself', async () => {
+    const config = await discover('library-app', secret);
+    /** Signs in to the app through /oidc in browser b; returns the ID token's claims. */
+    const appSignIn = async (b: ReturnType<typeof browser>) => {
+      const verifier = client.randomPKCECodeVerifier();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: `${appOrigin}/callback`,
+        scope: 'openid',
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state: 's',
+      });
+      let at = await b.follow(`${url.pathname}${url.search}`);
+      if (at.res?.statusCode === 200) {
+        const allowed = await b.post(`${at.url}/allow`, { _csrf: csrfFrom(at.res.body) });
+        at = await b.follow(allowed.headers.location as string);
+      }
+      const tokens = await client.authorizationCodeGrant(config, new URL(at.url), {
+        pkceCodeVerifier: verifier,
+        expectedState: 's',
+      });
+      return tokens.claims()!;
+    };
+    const phone = browser();
+    const laptop = browser();
+    await phone.signIn('idris@example.com');
+    await laptop.signIn('idris@example.com');
+    const onPhone = await appSignIn(phone);
+    const onLaptop = await appSignIn(laptop);
+    assert.notEqual(onPhone.sid, onLaptop.sid);
+
+    // Signing out on the phone: the app hears about the phone's session only.
+    const before = logoutTokens.length;
+    const account = await phone.get('/account');
+    const out = await phone.post('/sign-out', { _csrf: csrfFrom(account.body) });
+    assert.equal(out.statusCode, 303);
+    assert.deepEqual(
+      logoutTokens.slice(before).map((x) => decodeJwt(x).payload.sid),
+      [onPhone.sid],
+    );
+    // The app must send the phone through sign-in again; the laptop goes straight back.
+    const again = client.buildAuthorizationUrl(config, {
+      redirect_uri: `${appOrigin}/callback`,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    assert.match((await phone.follow(`${again.pathname}${again.search}`)).url, /^\/sign-in\?returnTo=/);
+    assert.ok(
+      (await laptop.follow(`${again.pathname}${again.search}`)).url.startsWith(`${appOrigin}/callback?code=`),
+    );
+
+    // Signing out everywhere from the laptop: the laptop's app session ends too.
+    const security = await laptop.get('/account/security');
+    await laptop.post('/account/sign-out-everywhere', { _csrf: csrfFrom(security.body) });
+    assert.deepEqual(
+      logoutTokens.slice(before + 1).map((x) => decodeJwt(x).payload.sid),
+      [onLaptop.sid],
+    );
+  });
+
   it('shows the provider’s error page in Welsh under our CSP', async () => {
     const res = await t.app.inject({
       url: '/oidc/auth?client_id=nobody',

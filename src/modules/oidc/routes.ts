@@ -16,7 +16,7 @@ import {
   scopeClaims,
 } from './provider.ts';
 import type { OidcService } from './service.ts';
-import { type ScopeName, scopeNames } from './store.ts';
+import { destroyPayload, providerSessions, type ScopeName, scopeNames } from './store.ts';
 
 const view = (name: string) => `modules/oidc/views/${name}.njk`;
 const uidPattern = /^[A-Za-z0-9_-]{10,64}$/;
@@ -57,6 +57,32 @@ export async function registerOidc(
         return provider.callback()(req, res);
       })
       .catch((error: unknown) => next(error as Error));
+  });
+
+  // Signing out of Doorstep ends the provider's session of that browser (or all of them) and
+  // tells each app of it by back-channel logout, as signing out through an app does.
+  accounts.onSignOut(async (request, accountId, everywhere) => {
+    const cookie = request.cookies._session;
+    if (!everywhere && !cookie) return;
+    const provider = await providers.for(request);
+    const sessions = await providerSessions(
+      services.db,
+      request.tenant.id,
+      accountId,
+      everywhere ? undefined : cookie,
+    );
+    for (const session of sessions) {
+      await destroyPayload(services.db, request.tenant.id, 'Session', session.id);
+      for (const [clientId, { sid }] of Object.entries(session.payload.authorizations ?? {})) {
+        const client = await provider.Client.find(clientId);
+        if (!client?.backchannelLogoutUri) continue;
+        // Typed loosely by @types/oidc-provider; the provider's own method signs the logout token.
+        const notify = client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> };
+        await notify.backchannelLogout(accountId, sid ?? '').catch((error: unknown) => {
+          request.log.warn({ err: error, client: clientId }, 'back-channel logout failed');
+        });
+      }
+    }
   });
 
   // Our interaction pages carry our CSRF token: the platform exempts /oidc/ by name for the

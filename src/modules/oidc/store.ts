@@ -237,3 +237,17 @@ export async function deleteKeysRetiredBefore(q: Queryable, before: Date): Promi
   const rows = await q.query('delete from oidc_keys where retired_at <= $1 returning 1', [before]);
   return rows.length;
 }
+
+/** The provider's sessions of one account (one browser's, when `id` is given). */
+export async function providerSessions(
+  q: Queryable,
+  tenantId: string,
+  accountId: string,
+  id?: string,
+): Promise<{ id: string; payload: { authorizations?: Record<string, { sid?: string }> } }[]> {
+  return q.query(
+    `select id, payload from oidc_payloads
+      where tenant_id = $1 and model = 'Session' and payload->>'accountId' = $2 and ($3::text is null or id = $3)`,
+    [tenantId, accountId, id ?? null],
+  );
+}
