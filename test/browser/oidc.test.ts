@@ -115,6 +115,14 @@ describe('signing in to a council app with Doorstep', () => {
       );
       opened.assertHealthy();
 
+      // My Account lists the app, with what it receives.
+      await page.goto(suite.url('northshire', '/account/apps'));
+      assert.match(
+        text(await page.locator('main').textContent()),
+        /Parking permits Receives: Account identifier, Email address, Name/,
+      );
+      await audit(opened, 'oidc-account-apps');
+
       // The app signs the resident out: our logout page, then back to the app.
       const end = new URL(suite.url('northshire', '/oidc/session/end'));
       end.searchParams.set('client_id', 'parking-app');
@@ -129,6 +137,33 @@ describe('signing in to a council app with Doorstep', () => {
       assert.equal(new URL(page.url()).pathname, '/sign-in', 'the Doorstep session has ended too');
     } finally {
       await opened.close();
+    }
+
+    // The staff pages for council apps, with the administrator's session (signed in over HTTP).
+    const staff = await suite.openPage({ javaScript: false, width: 320 });
+    try {
+      await staff.context.addCookies(
+        admin.cookie
+          .split(/;\s*/)
+          .filter(Boolean)
+          .map((pair) => {
+            const [name, value] = pair.split('=') as [string, string];
+            return { name, value, domain: 'northshire.localhost', path: '/' };
+          }),
+      );
+      await staff.page.goto(suite.url('northshire', '/staff/apps'));
+      assert.match(text(await staff.page.locator('main').textContent()), /Parking permits/);
+      await audit(staff, 'oidc-staff-apps');
+      await staff.page.goto(suite.url('northshire', '/staff/apps/new'));
+      await clickAndWait(staff.page, staff.page.getByRole('button', { name: 'Register app' }));
+      assert.equal(await staff.page.locator('.govuk-error-summary').count(), 1);
+      await audit(staff, 'oidc-staff-app-errors');
+      await staff.page.goto(suite.url('northshire', '/staff/apps/parking-app'));
+      await clickAndWait(staff.page, staff.page.getByRole('button', { name: 'Make a new secret' }));
+      assert.equal(await staff.page.locator('#secret code').count(), 1, 'the new secret is shown once');
+      await audit(staff, 'oidc-staff-app');
+    } finally {
+      await staff.close();
     }
   });
 });
