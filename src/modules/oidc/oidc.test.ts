@@ -266,6 +266,12 @@ describe('Doorstep as OpenID Provider', () => {
       `select account_id from account_emails where email = 'ffion@example.com'`,
     );
     assert.equal(idClaims.sub, account[0]!.account_id);
+    // Another council's provider knows nothing of this council's tokens.
+    const elsewhere = await t.app.inject({
+      url: '/oidc/me',
+      headers: { ...riverford, authorization: `Bearer ${tokens.access_token}` },
+    });
+    assert.equal(elsewhere.statusCode, 401);
     const info = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
     assert.deepEqual(
       { ...info },
@@ -553,8 +559,25 @@ describe('council apps at /staff/apps', () => {
     });
     assert.equal(made.headers.location, '/staff/apps/bins-mobile');
     assert.doesNotMatch((await admin.get('/staff/apps/bins-mobile')).body, /<code/);
+    // It signs a resident in with PKCE and no secret.
     const config = await discover('bins-mobile', undefined);
-    assert.equal(config.clientMetadata().client_id, 'bins-mobile');
+    const b = browser();
+    await b.signIn('tomasz@example.com');
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: 'http://127.0.0.1:9999/cb',
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const consent = await b.follow(`${url.pathname}${url.search}`);
+    const allowed = await b.post(`${consent.url}/allow`, { _csrf: csrfFrom(consent.res!.body) });
+    const back = await b.follow(allowed.headers.location as string);
+    const tokens = await client.authorizationCodeGrant(config, new URL(back.url), {
+      pkceCodeVerifier: verifier,
+      idTokenExpected: true,
+    });
+    assert.ok(tokens.claims()?.sub);
 
     // Turned off: the provider no longer knows it.
     await admin.post('/staff/apps/bins-mobile', '/staff/apps/bins-mobile/enabled', {});

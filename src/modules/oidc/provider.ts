@@ -197,6 +197,8 @@ export class Providers {
         url: (_ctx, interaction) => `${mountPath}/interaction/${interaction.uid}`,
       },
       findAccount: async (_ctx, sub) => {
+        // Subjects are account ids (uuids); anything else is nobody, not a database error.
+        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(sub)) return undefined;
         const account = await accounts.find(tenant.id, sub);
         if (!account) return undefined;
         return {

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.ts';
 import { formExpired } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
-import { csrfTokenValid, sessionCookie } from '../../platform/sessions/sessions.ts';
-import type { Account, AccountsService } from '../accounts/service.ts';
+import { csrfTokenValid, type Session, sessionCookie } from '../../platform/sessions/sessions.ts';
+import type { Account, AccountsService, ResidentSession } from '../accounts/service.ts';
 import { formatPhone } from '../forms/engine/index.ts';
 import {
   bindRequest,
@@ -17,6 +17,12 @@ import {
 } from './provider.ts';
 import type { OidcService } from './service.ts';
 import { destroyPayload, providerSessions, type ScopeName, scopeNames } from './store.ts';
+
+/** When the session's resident signed in, in seconds, as OpenID's auth_time. */
+const signedInAt = (session: Session) => {
+  const at = session.get<ResidentSession>('resident')?.signedInAt;
+  return at ? Math.floor(at / 1000) : undefined;
+};
 
 const view = (name: string) => `modules/oidc/views/${name}.njk`;
 const uidPattern = /^[A-Za-z0-9_-]{10,64}$/;
@@ -196,7 +202,8 @@ export async function registerOidc(
     const to = await provider.interactionResult(
       request.raw,
       reply.raw,
-      { login: { accountId: account.id }, consent: { grantId } },
+      // auth_time is when the person signed in to Doorstep, not when they pressed Allow.
+      { login: { accountId: account.id, ts: signedInAt(await request.session()) }, consent: { grantId } },
       { mergeWithLastSubmission: false },
     );
     return reply.redirect(to, 303);
