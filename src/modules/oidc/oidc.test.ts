@@ -645,7 +645,15 @@ describe('council apps at /staff/apps', () => {
         )
       )[0]!.n;
     assert.equal(await keyCount(), 6);
+    const interactions = async () =>
+      (
+        await t.app.services.db.query<{ n: number }>(
+          `select count(*)::int as n from oidc_payloads where model = 'Interaction'`,
+        )
+      )[0]!.n;
+    assert.ok((await interactions()) > 0);
     await runHousekeeping(t.app.services.db, new Date(Date.now() + 3 * 60 * 60 * 1000));
+    assert.equal(await interactions(), 0, 'expired provider rows are deleted');
     assert.equal(await keyCount(), 2, 'retired keys are dropped once nothing they signed can be valid');
   });
 });

@@ -82,6 +82,7 @@ export interface ProvidersDeps {
 
 /** Key fingerprints are re-read this often, so a rotation in another process is seen. */
 const recheckKeysMs = 60 * 1000;
+const maxProviders = 200;
 
 /**
  * One Provider per council (its own issuer, keys and storage), made on first use and kept;
@@ -125,6 +126,8 @@ export class Providers {
       return cached.provider;
     }
     const provider = Promise.resolve(this.#create(tenant, issuer, keys.jwks));
+    // In demo mode the issuer follows the Host header: keep a bounded number of them.
+    if (!cached && this.#cache.size >= maxProviders) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(key, { provider, fingerprint: keys.fingerprint, checkedAt: at });
     return provider;
   }
