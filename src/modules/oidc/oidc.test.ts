@@ -350,6 +350,24 @@ describe('Doorstep as OpenID Provider', () => {
     assert.equal(url.searchParams.get('state'), 'abc');
   });
 
+  it('asks a signed-in resident to sign in afresh when the app says prompt=login', async () => {
+    const config = await discover('library-app', secret);
+    const b = browser();
+    await b.signIn('eleri@example.com');
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: `${appOrigin}/callback`,
+      scope: 'openid',
+      prompt: 'login',
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    const toSignIn = await b.follow(`${url.pathname}${url.search}`);
+    assert.match(toSignIn.url, /^\/sign-in\?returnTo=%2Foidc%2Finteraction%2F/);
+    const back = await b.signIn('eleri@example.com', toSignIn.url);
+    const consent = await b.get(back.headers.location as string);
+    assert.match(textOf(consent.body), /Library app wants to use your council account/);
+  });
+
   it('refuses scopes the app may not have, and consent forms without our CSRF token', async () => {
     const config = await discover('library-app', secret);
     const b = browser();

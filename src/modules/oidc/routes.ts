@@ -24,6 +24,19 @@ const signedInAt = (session: Session) => {
   return at ? Math.floor(at / 1000) : undefined;
 };
 
+/**
+ * prompt=login, or a max_age the last sign-in is older than: the person signs in afresh,
+ * once for this interaction (the session remembers which one it was).
+ */
+const needsFreshSignIn = (
+  details: { prompt: { name: string; reasons: string[] } },
+  uid: string,
+  session: Session,
+) =>
+  details.prompt.name === 'login' &&
+  details.prompt.reasons.some((r) => r === 'login_prompt' || r === 'max_age') &&
+  session.get<string>('oidcFreshSignIn') !== uid;
+
 const view = (name: string) => `modules/oidc/views/${name}.njk`;
 const uidPattern = /^[A-Za-z0-9_-]{10,64}$/;
 
@@ -148,6 +161,11 @@ export async function registerOidc(
     reply.header('cache-control', 'no-store');
     const found = await interaction(request, reply);
     if (!found) return problem(request, reply, 'interaction_expired');
+    const session = await request.session();
+    if (needsFreshSignIn(found.details, found.uid, session)) {
+      accounts.signOut(session);
+      session.set('oidcFreshSignIn', found.uid);
+    }
     const account = await accounts.signedIn(request);
     if (!account)
       return reply.redirect(
@@ -186,6 +204,8 @@ export async function registerOidc(
         303,
       );
     const { provider, details } = found;
+    if (needsFreshSignIn(details, found.uid, await request.session()))
+      return reply.redirect(`${mountPath}/interaction/${found.uid}`, 303);
     const clientId = String(details.params.client_id);
     const client = await oidc.client(request.tenant.id, clientId);
     if (!client) return problem(request, reply, 'invalid_client');
