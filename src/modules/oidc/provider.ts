@@ -86,7 +86,8 @@ const maxProviders = 200;
 
 /**
  * One Provider per council (its own issuer, keys and storage), made on first use and kept;
- * dropped when its keys change.
+ * dropped when its apps or keys change (a key rotated by another process is seen within a
+ * minute).
  */
 export class Providers {
   readonly #deps: ProvidersDeps;

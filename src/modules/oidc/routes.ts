@@ -1,5 +1,6 @@
 import middie from '@fastify/middie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
 import type { Services } from '../../app.ts';
 import { formExpired } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
@@ -61,6 +62,7 @@ export async function registerOidc(
     if (request.url.startsWith(`${mountPath}/`)) bindRequest(reply);
   });
   await app.register(middie);
+  const handlers = new WeakMap<object, ReturnType<Provider['callback']>>();
   app.use(mountPath, (req, res, next) => {
     const path = req.url ?? '/';
     if (path.startsWith('/interaction/')) return next();
@@ -73,7 +75,13 @@ export async function registerOidc(
         // Our security headers (CSP and the rest) on everything the provider answers.
         for (const [name, value] of Object.entries(reply.getHeaders()))
           if (value !== undefined) res.setHeader(name, value as string);
-        return provider.callback()(req, res);
+        let handle = handlers.get(provider);
+        if (!handle) {
+          // Koa composes its middleware in callback(): once per provider, not per request.
+          handle = provider.callback();
+          handlers.set(provider, handle);
+        }
+        return handle(req, res);
       })
       .catch((error: unknown) => next(error as Error));
   });
