@@ -87,7 +87,9 @@ export async function registerOidc(
   });
 
   // Signing out of Doorstep ends the provider's session of that browser (or all of them) and
-  // tells each app of it by back-channel logout, as signing out through an app does.
+  // tells each app of it by back-channel logout, as signing out through an app does. Sent at
+  // once, as oidc-provider does, not through the outbox: a logout token is valid for 120 s, so
+  // a retried job would have to sign a new one, and the worker holds no signing keys.
   accounts.onSignOut(async (request, accountId, everywhere) => {
     const cookie = request.cookies._session;
     if (!everywhere && !cookie) return;
