@@ -19,6 +19,11 @@ import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { localInfoStaffPages } from './modules/local-info/staff-routes.ts';
+import { Providers } from './modules/oidc/provider.ts';
+import { registerOidc } from './modules/oidc/routes.ts';
+import { SecretBox } from './modules/oidc/secrets.ts';
+import { OidcService } from './modules/oidc/service.ts';
+import { oidcStaffPages } from './modules/oidc/staff-routes.ts';
 import { registerReports } from './modules/reports/routes.ts';
 import { reportsStaffPages } from './modules/reports/staff-routes.ts';
 import { settingsRoutes } from './modules/settings/routes.ts';
@@ -184,6 +189,12 @@ export async function buildApp(deps: AppDeps) {
   const accounts = new AccountsService({ db, oneTimeCodes, now });
   await registerForms(app, { ...services, accounts });
   registerAccounts(app, { ...services, accounts });
+  // Doorstep as OpenID Provider for council apps, one issuer per council, at /oidc.
+  const box = new SecretBox(deps.sessionSecret, { demo: config.demo });
+  const oidc = new OidcService({ db, box, now });
+  const providers = new Providers({ db, config, box, sessionSecret: deps.sessionSecret, accounts, now });
+  oidc.useProviders(providers);
+  await registerOidc(app, { ...services, accounts, oidc, providers, sessionSecret: deps.sessionSecret });
   // After forms: its multipart parser also reads report photos and Open311 posts.
   registerReports(app, services);
   const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
@@ -199,6 +210,7 @@ export async function buildApp(deps: AppDeps) {
       localInfoStaffPages(services),
       crmStaffPages(services),
       casesStaffPages(services),
+      oidcStaffPages({ ...services, oidc }),
     ],
   });
   if (config.demo) registerDevMailbox(app, services);

@@ -3,6 +3,8 @@ import type { Database } from './db/database.ts';
 import { deleteOldSentMail } from './modules/accounts/service.ts';
 import { deleteExpiredDocuments } from './modules/cases/work.ts';
 import { deleteExpiredDrafts } from './modules/forms/store.ts';
+import { deleteOldKeys } from './modules/oidc/keys.ts';
+import { deleteExpiredPayloads } from './modules/oidc/store.ts';
 import type { FileStore } from './platform/files/file-store.ts';
 import { deleteExpiredCodes } from './platform/one-time-codes/one-time-codes.ts';
 import { pruneDoneJobs } from './platform/outbox/outbox.ts';
@@ -23,6 +25,9 @@ export async function runHousekeeping(
   await deleteExpiredDrafts(db, now);
   await deleteExpiredCodes(db, now);
   await deleteOldSentMail(db, now);
+  // The OpenID Provider's expired codes, tokens, sessions and grants, and keys long retired.
+  await deleteExpiredPayloads(db, now);
+  await deleteOldKeys(db, now);
   // Case documents are kept by the retention rule of their kind, then their bytes are destroyed.
   const documents = files ? await deleteExpiredDocuments(db, files, now) : 0;
   return { sessions, jobs, documents };

@@ -5,6 +5,7 @@ import { migrate } from '../db/migrate.ts';
 import { startHousekeeping } from '../housekeeping.ts';
 import { createLogger } from '../logger.ts';
 import { peopleMatchCommand } from '../modules/crm/cli.ts';
+import { rotateKeysCommand } from '../modules/oidc/cli.ts';
 import { benchSeedCommand, importBoundariesCommand } from '../modules/reports/cli.ts';
 import { staffCreateCommand } from '../modules/staff/cli.ts';
 import { createLocalFileStore } from '../platform/files/file-store.ts';
@@ -166,6 +167,14 @@ export const commands: Record<string, Command> = {
     summary:
       'many street reports for the benchmarks: [--council northshire] [--reports 1000000] (safe to stop and run again)',
     run: (config, args) => benchSeedCommand(args, (fn) => withDatabase(config, 'doorstep bench:seed', fn)),
+  },
+
+  'oidc:rotate-keys': {
+    summary: 'new signing keys for a council’s OpenID Provider: --council <slug>',
+    run: (config, args) =>
+      rotateKeysCommand(args, { sessionSecret: resolveSessionSecret(config), demo: config.demo }, (fn) =>
+        withDatabase(config, 'doorstep oidc:rotate-keys', fn),
+      ),
   },
 
   'people:match': {

@@ -207,6 +207,8 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
   });
 
   app.post('/sign-out', async (request, reply) => {
+    const account = await accounts.signedIn(request);
+    if (account) await accounts.signedOut(request, account.id, false);
     accounts.signOut(await request.session());
     return reply.redirect('/sign-in?signedOut=1', 303);
   });

@@ -36,10 +36,18 @@ export interface AccountsDeps {
   now: () => Date;
 }
 
+/** Told when a resident signs out (here, or everywhere), e.g. to tell the apps they use. */
+export type SignOutListener = (
+  request: FastifyRequest,
+  accountId: string,
+  everywhere: boolean,
+) => Promise<void>;
+
 export class AccountsService {
   readonly #db: Database;
   readonly #codes: OneTimeCodes;
   readonly #now: () => Date;
+  readonly #signOutListeners: SignOutListener[] = [];
 
   constructor(deps: AccountsDeps) {
     this.#db = deps.db;
@@ -55,6 +63,11 @@ export class AccountsService {
     const account = await store.findAccount(this.#db, request.tenant.id, state.accountId);
     if (!account) session.set('resident', undefined);
     return account;
+  }
+
+  /** An account by its id, for other modules that know it (the OpenID Provider's subject). */
+  find(tenantId: string, accountId: string): Promise<store.Account | undefined> {
+    return store.findAccount(this.#db, tenantId, accountId);
   }
 
   /** Sends a code to any address: the same answer, and the same work, whether it has an account or not. */
@@ -161,6 +174,21 @@ export class AccountsService {
     return removed;
   }
 
+  onSignOut(listener: SignOutListener): void {
+    this.#signOutListeners.push(listener);
+  }
+
+  /** Runs the sign-out listeners; one that fails is logged, and the sign-out stands. */
+  async signedOut(request: FastifyRequest, accountId: string, everywhere: boolean): Promise<void> {
+    for (const listener of this.#signOutListeners) {
+      try {
+        await listener(request, accountId, everywhere);
+      } catch (error) {
+        request.log.warn({ err: error }, 'a sign-out listener failed');
+      }
+    }
+  }
+
   signOut(session: Session): void {
     session.set('resident', undefined);
     session.set('residentCode', undefined);
@@ -170,6 +198,7 @@ export class AccountsService {
   /** Ends every session of the account, this one included. */
   async signOutEverywhere(request: FastifyRequest, account: store.Account): Promise<number> {
     const session = await request.session();
+    await this.signedOut(request, account.id, true);
     this.signOut(session);
     const ended = await endSessionsWhere(this.#db, request.tenant.id, `data->'resident'->>'accountId' = $2`, [
       account.id,

@@ -3,6 +3,7 @@ import { catalogueSeed } from '../../modules/catalogue/seed.ts';
 import { crmSeed } from '../../modules/crm/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
+import { oidcSeed } from '../../modules/oidc/seed.ts';
 import { reportsSeed } from '../../modules/reports/seed.ts';
 import { settingsSeed } from '../../modules/settings/seed.ts';
 import { staffSeed } from '../../modules/staff/seed.ts';
@@ -37,6 +38,7 @@ export const demoSeeds: Seed[] = [
   settingsSeed,
   reportsSeed,
   crmSeed,
+  oidcSeed,
 ];
 
 export async function seedDemo(
