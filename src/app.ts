@@ -16,7 +16,12 @@ import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { catalogueStaffPages } from './modules/catalogue/staff-routes.ts';
 import { crmStaffPages } from './modules/crm/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
+import { registerEvents } from './modules/events/routes.ts';
+import { EventsService } from './modules/events/service.ts';
+import { eventsStaffPages } from './modules/events/staff-routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
+import { registerGroups } from './modules/groups/routes.ts';
+import { groupsStaffPages } from './modules/groups/staff-routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { localInfoStaffPages } from './modules/local-info/staff-routes.ts';
 import { registerReports } from './modules/reports/routes.ts';
@@ -184,6 +189,9 @@ export async function buildApp(deps: AppDeps) {
   const accounts = new AccountsService({ db, oneTimeCodes, now });
   await registerForms(app, { ...services, accounts });
   registerAccounts(app, { ...services, accounts });
+  const events = new EventsService({ mailer, i18n, config, tenants });
+  registerEvents(app, { ...services, accounts, events });
+  registerGroups(app, { ...services, accounts });
   // After forms: its multipart parser also reads report photos and Open311 posts.
   registerReports(app, services);
   const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
@@ -199,6 +207,8 @@ export async function buildApp(deps: AppDeps) {
       localInfoStaffPages(services),
       crmStaffPages(services),
       casesStaffPages(services),
+      eventsStaffPages({ ...services, events }),
+      groupsStaffPages(services),
     ],
   });
   if (config.demo) registerDevMailbox(app, services);

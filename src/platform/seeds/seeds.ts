@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
 import { crmSeed } from '../../modules/crm/seed.ts';
+import { eventsSeed } from '../../modules/events/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
 import { reportsSeed } from '../../modules/reports/seed.ts';
@@ -37,6 +38,7 @@ export const demoSeeds: Seed[] = [
   settingsSeed,
   reportsSeed,
   crmSeed,
+  eventsSeed,
 ];
 
 export async function seedDemo(
