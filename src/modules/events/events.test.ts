@@ -317,3 +317,108 @@ describe('calendar files across the clock changes', () => {
     });
   }
 });
+
+describe('invitation-only events, attendance and staff access', () => {
+  it('opens an invitation-only event only with its invitation link', async () => {
+    const id = await createEvent({
+      slug: 'invited-briefing',
+      titleEn: 'Invited briefing',
+      visibility: 'invitation',
+      'date-day': '10',
+      'date-month': '3',
+      'date-year': '2027',
+    });
+    assert.equal(
+      (await t.app.inject({ url: '/events/invited-briefing', headers: riverford })).statusCode,
+      404,
+    );
+    const list = await t.app.inject({ url: '/events', headers: riverford });
+    assert.doesNotMatch(list.body, /Invited briefing/);
+    assert.match(list.body, /Waste partnership group meeting/);
+    const detail = await staff.get(`/staff/events/${id}`);
+    const link = /\/events\/invited-briefing\?invite=([\w-]+)/.exec(detail.body);
+    assert.ok(link, 'staff see the invitation link');
+    const forged = await t.app.inject({ url: '/events/invited-briefing?invite=forged', headers: riverford });
+    assert.equal(forged.statusCode, 404);
+    const { response } = await register(
+      'invited-briefing',
+      'Invited Guest',
+      'guest@example.com',
+      riverford,
+      `?invite=${link[1]}`,
+    );
+    assert.equal(response.statusCode, 303);
+    assert.match(String(response.headers.location), /\/events\/invited-briefing\/registrations\//);
+  });
+
+  it('records attendance marked by staff, on the CRM timeline too', async () => {
+    const id = await createEvent({
+      slug: 'drop-in',
+      titleEn: 'Drop-in session',
+      'date-day': '12',
+      'date-month': '3',
+      'date-year': '2027',
+    });
+    for (const n of [1, 2]) await register('drop-in', `Drop In ${n}`, `dropin${n}@example.com`);
+    await mailbox(); // Also runs the jobs that link each registration to its CRM person.
+    const page = await staff.get(`/staff/events/${id}`);
+    const ids = [...page.body.matchAll(/name="attended" type="checkbox" value="([0-9a-f-]{36})"/g)].map(
+      (m) => m[1]!,
+    );
+    assert.equal(ids.length, 2);
+    const saved = await staff.post(`/staff/events/${id}`, `/staff/events/${id}/attendance`, {
+      attended: [ids[0]!],
+    });
+    assert.equal(saved.statusCode, 303);
+    const rows = await t.app.services.db.query<{ email: string; attended: boolean }>(
+      'select email, attended from event_registrations where event_id = $1 order by email',
+      [id],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.attended),
+      [true, false],
+    );
+    const [timeline] = await t.app.services.db.query<{ summary: string }>(
+      `select i.summary from interactions i join event_registrations r on r.tenant_id = i.tenant_id and r.person_id = i.person_id
+        where r.id = $1 and i.kind = 'event-attendance'`,
+      [ids[0]],
+    );
+    assert.equal(timeline?.summary, 'Attended Drop-in session');
+  });
+
+  it('keeps another council’s staff and residents out of an event', async () => {
+    const { id } = await startOf('waste-partnership-meeting');
+    const other = await signInStaff(t, northshire, 'admin@northshire.example');
+    assert.equal((await other.get(`/staff/events/${id}`)).statusCode, 404);
+    const ours = await startOf('waste-partnership-meeting', t.tenants.northshire.id);
+    assert.notEqual(ours.id, id);
+    const agent = await signInStaff(t, riverford, 'agent@riverford.example');
+    assert.equal((await agent.get('/staff/events')).statusCode, 403);
+  });
+});
+
+describe('under GOV.UK Notify', () => {
+  it('links to the .ics in the email instead of attaching it', async () => {
+    const notified = await testApp({
+      TRUST_PROXY: '1',
+      NOTIFY_API_KEY: 'test_key-00000000-0000-0000-0000-000000000000-00000000-0000-0000-0000-000000000000',
+      NOTIFY_TEMPLATE_ID: '00000000-0000-0000-0000-000000000000',
+    });
+    try {
+      const who = visitor(notified, riverford);
+      const response = await who.post(
+        '/events/waste-partnership-meeting',
+        '/events/waste-partnership-meeting/register',
+        registration('Notify Reader', 'notify@example.com'),
+      );
+      assert.equal(response.statusCode, 303);
+      const [job] = await notified.app.services.db.query<{
+        payload: { text: string; attachments?: unknown[] };
+      }>(`select payload from jobs where kind = 'mail.send' and payload->>'to' = 'notify@example.com'`);
+      assert.equal(job?.payload.attachments, undefined);
+      assert.match(job!.payload.text, /Add it to your calendar: \S+\/registrations\/[\w-]+\.ics/);
+    } finally {
+      await notified.close();
+    }
+  });
+});
