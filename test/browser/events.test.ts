@@ -8,10 +8,18 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import ical from 'node-ical';
+import { generate } from 'otplib';
 import pino from 'pino';
 import type { Page } from 'playwright-core';
+import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
 import { createWorker } from '../../src/worker.ts';
-import { audit, type BrowserSuite, clickAndWait, startBrowserSuite } from './support/browser.ts';
+import {
+  audit,
+  type BrowserSuite,
+  clickAndWait,
+  signInCodeFromDevMailbox,
+  startBrowserSuite,
+} from './support/browser.ts';
 
 let suite: BrowserSuite;
 before(async () => {
@@ -102,5 +110,45 @@ test('a stakeholder with no account registers on a phone without JavaScript and 
   // Fetched in-process: *.localhost resolves only inside the browser.
   const attached = await suite.app.app.inject({ url: href, headers: { host: 'riverford.localhost' } });
   assert.equal(startOf(attached.body).toISOString(), meeting!.starts_at.toISOString());
+  await opened.close();
+});
+
+test('staff run the meeting and the group at 320px without JavaScript; the group page and its join form', async () => {
+  const opened = await suite.openPage({ javaScript: false, width: 320 });
+  const { page } = opened;
+  await page.setExtraHTTPHeaders({ 'x-forwarded-for': '203.0.113.91' });
+  await page.goto(suite.url('riverford', '/groups/waste-partnership'));
+  assert.match(text(await page.locator('main').textContent()), /Ask to join the group/);
+  await audit(opened, 'groups-page');
+  await clickAndWait(page, page.getByRole('link', { name: 'Ask to join the group' }));
+  await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
+  assert.match(text(await page.locator('.govuk-error-summary').textContent()), /Enter your full name/);
+  await audit(opened, 'groups-join-error');
+
+  await page.goto(suite.url('riverford', '/staff/sign-in'));
+  await page.getByLabel('Work email address').fill('admin@riverford.example');
+  await clickAndWait(page, page.getByRole('button', { name: 'Send me a code' }));
+  await page
+    .getByLabel('Code from the email')
+    .fill(await signInCodeFromDevMailbox(suite, 'riverford', 'admin@riverford.example'));
+  await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
+  await page
+    .getByLabel('Code from your authenticator app')
+    .fill(await generate({ secret: demoTotpSecret, guardrails: demoSecretGuardrails }));
+  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+  await clickAndWait(page, page.getByRole('link', { name: 'Events and groups' }));
+  assert.equal(new URL(page.url()).pathname, '/staff/events');
+  await audit(opened, 'events-staff-list');
+  await clickAndWait(page, page.getByRole('link', { name: 'Waste partnership group meeting', exact: true }));
+  assert.match(text(await page.locator('main').textContent()), /Registered \(\d+\)/);
+  await audit(opened, 'events-staff-event');
+  await page.goto(suite.url('riverford', '/staff/events/new'));
+  await clickAndWait(page, page.getByRole('button', { name: 'Save' }));
+  assert.match(text(await page.locator('.govuk-error-summary').textContent()), /Enter a title in English/);
+  await audit(opened, 'events-staff-new-error');
+  await page.goto(suite.url('riverford', '/staff/groups'));
+  await audit(opened, 'groups-staff-list');
+  await clickAndWait(page, page.getByRole('link', { name: 'Waste partnership group' }));
+  await audit(opened, 'groups-staff-group');
   await opened.close();
 });
