@@ -422,3 +422,19 @@ describe('under GOV.UK Notify', () => {
     }
   });
 });
+
+describe('in Welsh', () => {
+  it('shows the event, its form and the council’s own Welsh text', async () => {
+    const page = await t.app.inject({
+      url: '/events/waste-partnership-meeting',
+      headers: { ...riverford, cookie: 'lang=cy' },
+    });
+    assert.equal(page.statusCode, 200);
+    const text = textOf(page.body);
+    assert.match(text, /Cyfarfod y grŵp partneriaeth gwastraff/);
+    assert.match(text, /Siambr y Cyngor/);
+    assert.match(text, /Anghenion mynediad/);
+    assert.match(text, /Anghenion deietegol/);
+    assert.match(page.body, /<html lang="cy"/);
+  });
+});
