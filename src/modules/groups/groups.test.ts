@@ -149,6 +149,14 @@ describe('stakeholder groups', () => {
 
     const other = await signInStaff(t, northshire, 'admin@northshire.example');
     assert.equal((await other.get(`/staff/groups/${groupId}`)).statusCode, 404);
+    const [theirs] = await t.app.services.db.query<{ id: string }>(
+      `select id from stakeholder_groups where tenant_id = $1 and slug = 'waste-partnership'`,
+      [t.tenants.northshire.id],
+    );
+    const crossing = await other.post(`/staff/groups/${theirs!.id}`, `/staff/groups/${theirs!.id}/members`, {
+      person: person!.id,
+    });
+    assert.equal(crossing.statusCode, 404, 'a Riverford person cannot join a Northshire group');
   });
 });
 

@@ -14,6 +14,7 @@ import { search } from '../crm/service.ts';
 import { findEvent, listEvents, whenText } from '../events/service.ts';
 import {
   addMember,
+  crmRecordExists,
   decide,
   documentsOf,
   findGroup,
@@ -209,14 +210,8 @@ export function groupsStaffPages(services: Services) {
           : undefined;
       if (!member) throw notFound();
       await db.transaction(async (tx) => {
-        // The CRM's own keys refuse a person or organisation of another council.
-        const rows = await tx.query(
-          'personId' in member
-            ? 'select 1 from people where tenant_id = $1 and id = $2'
-            : 'select 1 from organisations where tenant_id = $1 and id = $2',
-          [request.tenant.id, 'personId' in member ? member.personId : member.organisationId],
-        );
-        if (!rows.length) throw notFound();
+        // Only this council's own CRM records can join its groups.
+        if (!(await crmRecordExists(tx, request.tenant.id, member))) throw notFound();
         await addMember(tx, request.tenant.id, group.id, member);
         await audit(request, tx, 'group.member-added', group.id, member);
       });

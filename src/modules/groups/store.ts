@@ -114,6 +114,20 @@ export async function addMember(
   return rows.length > 0;
 }
 
+export async function crmRecordExists(
+  q: Queryable,
+  tenantId: string,
+  member: { personId: string } | { organisationId: string },
+): Promise<boolean> {
+  const rows = await q.query(
+    'personId' in member
+      ? 'select 1 from people where tenant_id = $1 and id = $2 and merged_into is null'
+      : 'select 1 from organisations where tenant_id = $1 and id = $2',
+    [tenantId, 'personId' in member ? member.personId : member.organisationId],
+  );
+  return rows.length > 0;
+}
+
 export async function removeMember(q: Queryable, tenantId: string, groupId: string, memberId: string) {
   await q.query('delete from group_members where tenant_id = $1 and group_id = $2 and id = $3', [
     tenantId,
