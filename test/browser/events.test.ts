@@ -11,6 +11,7 @@ import ical from 'node-ical';
 import { generate } from 'otplib';
 import pino from 'pino';
 import type { Page } from 'playwright-core';
+import { memberToken } from '../../src/modules/groups/service.ts';
 import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
 import { createWorker } from '../../src/worker.ts';
 import {
@@ -150,5 +151,21 @@ test('staff run the meeting and the group at 320px without JavaScript; the group
   await audit(opened, 'groups-staff-list');
   await clickAndWait(page, page.getByRole('link', { name: 'Waste partnership group' }));
   await audit(opened, 'groups-staff-group');
+
+  // A member's own link (as in their emails) opens the meetings and papers; the public list of events.
+  const services = suite.app.app.services;
+  const [member] = await services.db.query<{ tenant_id: string; group_id: string; person_id: string }>(
+    `select m.tenant_id, m.group_id, m.person_id from group_members m join tenants t on t.id = m.tenant_id
+      where t.slug = 'riverford' and m.person_id is not null limit 1`,
+  );
+  const token = memberToken(services.signer, member!.tenant_id, member!.group_id, member!.person_id);
+  await page.goto(
+    suite.url('riverford', `/groups/waste-partnership?member=${member!.person_id}&token=${token}`),
+  );
+  assert.match(text(await page.locator('main').textContent()), /Past meetings/);
+  await audit(opened, 'groups-member-page');
+  await page.goto(suite.url('riverford', '/events'));
+  assert.match(text(await page.locator('main').textContent()), /Waste partnership group meeting/);
+  await audit(opened, 'events-list');
   await opened.close();
 });
