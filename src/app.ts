@@ -16,7 +16,12 @@ import { registerCatalogue } from './modules/catalogue/routes.ts';
 import { catalogueStaffPages } from './modules/catalogue/staff-routes.ts';
 import { crmStaffPages } from './modules/crm/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
+import { registerEvents } from './modules/events/routes.ts';
+import { EventsService } from './modules/events/service.ts';
+import { eventsStaffPages } from './modules/events/staff-routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
+import { registerGroups } from './modules/groups/routes.ts';
+import { groupsStaffPages } from './modules/groups/staff-routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { localInfoStaffPages } from './modules/local-info/staff-routes.ts';
 import { Providers } from './modules/oidc/provider.ts';
@@ -195,6 +200,9 @@ export async function buildApp(deps: AppDeps) {
   const providers = new Providers({ db, config, box, sessionSecret: deps.sessionSecret, accounts, now });
   oidc.useProviders(providers);
   await registerOidc(app, { ...services, accounts, oidc, providers, sessionSecret: deps.sessionSecret });
+  const events = new EventsService({ mailer, i18n, config, tenants });
+  registerEvents(app, { ...services, accounts, events });
+  registerGroups(app, { ...services, accounts });
   // After forms: its multipart parser also reads report photos and Open311 posts.
   registerReports(app, services);
   const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
@@ -211,6 +219,8 @@ export async function buildApp(deps: AppDeps) {
       crmStaffPages(services),
       casesStaffPages(services),
       oidcStaffPages({ ...services, oidc }),
+      eventsStaffPages({ ...services, events }),
+      groupsStaffPages(services),
     ],
   });
   if (config.demo) registerDevMailbox(app, services);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Services } from './app.ts';
 import type { Database } from './db/database.ts';
+import { EventsService } from './modules/events/service.ts';
 import { webhookHandlers } from './modules/integrations/webhooks.ts';
 import { open311Handlers } from './modules/reports/open311/client.ts';
 import { createHttpClient } from './platform/http-client/http-client.ts';
@@ -30,6 +31,7 @@ export function createWorker(deps: {
       ...deps.mailer.handlers(),
       ...webhookHandlers(http),
       ...(deps.services ? open311Handlers({ ...deps.services, now: deps.now }, http) : {}),
+      ...(deps.services ? new EventsService({ ...deps.services, mailer: deps.mailer }).handlers() : {}),
     },
   });
 }

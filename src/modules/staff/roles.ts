@@ -29,6 +29,8 @@ export const permissions = [
   'insight.view',
   /** The council's name, logo, colours, statements, retention schedule, teams and queues. */
   'council.settings',
+  /** Events, their registrations and attendance; stakeholder groups and their members. */
+  'events.manage',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -47,8 +49,16 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'services.configure',
     'insight.view',
     'council.settings',
+    'events.manage',
   ],
-  'service-manager': ['staff.home', 'cases.work', 'contacts.handle', 'services.configure', 'insight.view'],
+  'service-manager': [
+    'staff.home',
+    'cases.work',
+    'contacts.handle',
+    'services.configure',
+    'insight.view',
+    'events.manage',
+  ],
   'case-officer': ['staff.home', 'cases.work'],
   'contact-centre-agent': ['staff.home', 'contacts.handle'],
   analyst: ['staff.home', 'insight.view'],

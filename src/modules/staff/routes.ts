@@ -46,6 +46,7 @@ const areas: { permission: Permission; href?: string }[] = [
   { permission: 'cases.work', href: '/staff/cases' },
   { permission: 'contacts.handle', href: '/staff/search' },
   { permission: 'services.configure', href: '/staff/forms' },
+  { permission: 'events.manage', href: '/staff/events' },
   { permission: 'insight.view' },
   { permission: 'staff.manage', href: '/staff/users' },
   { permission: 'staff.activity', href: '/staff/activity' },

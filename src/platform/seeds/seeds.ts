@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
 import { crmSeed } from '../../modules/crm/seed.ts';
+import { eventsSeed } from '../../modules/events/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
 import { oidcSeed } from '../../modules/oidc/seed.ts';
@@ -39,6 +40,7 @@ export const demoSeeds: Seed[] = [
   reportsSeed,
   crmSeed,
   oidcSeed,
+  eventsSeed,
 ];
 
 export async function seedDemo(
