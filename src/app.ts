@@ -25,6 +25,9 @@ import { settingsRoutes } from './modules/settings/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerStaff } from './modules/staff/routes.ts';
 import { StaffService } from './modules/staff/service.ts';
+import { registerSurveys } from './modules/surveys/routes.ts';
+import { configureSurveys } from './modules/surveys/service.ts';
+import { surveysStaffPages } from './modules/surveys/staff-routes.ts';
 import { registerCsrf } from './platform/csrf/csrf.ts';
 import { registerErrorHandler } from './platform/errors/handler.ts';
 import { createLocalFileStore } from './platform/files/file-store.ts';
@@ -184,6 +187,8 @@ export async function buildApp(deps: AppDeps) {
   const accounts = new AccountsService({ db, oneTimeCodes, now });
   await registerForms(app, { ...services, accounts });
   registerAccounts(app, { ...services, accounts });
+  configureSurveys({ publicOriginTemplate: config.publicOriginTemplate, secret: deps.sessionSecret });
+  registerSurveys(app, { ...services, accounts });
   // After forms: its multipart parser also reads report photos and Open311 posts.
   registerReports(app, services);
   const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
@@ -199,6 +204,7 @@ export async function buildApp(deps: AppDeps) {
       localInfoStaffPages(services),
       crmStaffPages(services),
       casesStaffPages(services),
+      surveysStaffPages(services),
     ],
   });
   if (config.demo) registerDevMailbox(app, services);

@@ -6,6 +6,7 @@ import { localInfoSeed } from '../../modules/local-info/demo.ts';
 import { reportsSeed } from '../../modules/reports/seed.ts';
 import { settingsSeed } from '../../modules/settings/seed.ts';
 import { staffSeed } from '../../modules/staff/seed.ts';
+import { surveysSeed } from '../../modules/surveys/seed.ts';
 import type { FileStore } from '../files/file-store.ts';
 import { gazetteerSeed } from '../gazetteer/demo.ts';
 import { councilsSeed } from '../tenancy/demo-councils.ts';
@@ -37,6 +38,7 @@ export const demoSeeds: Seed[] = [
   settingsSeed,
   reportsSeed,
   crmSeed,
+  surveysSeed,
 ];
 
 export async function seedDemo(

@@ -1,0 +1,585 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../app.ts';
+import { recordAudit } from '../../platform/audit/audit.ts';
+import { notFound } from '../../platform/errors/errors.ts';
+import { type LocalText, localise } from '../../platform/i18n/local-text.ts';
+import { checkDefinition, surveyQuestionTypes } from './definition.ts';
+import { bodyOf } from './routes.ts';
+import {
+  barChartSvg,
+  inviteToSurvey,
+  londonInput,
+  parseInviteCsv,
+  parseLondonDateTime,
+  remindNonResponders,
+  results,
+  resultsCsv,
+  resultsJson,
+  stateOf,
+} from './service.ts';
+import * as store from './store.ts';
+
+const view = (name: string) => `modules/surveys/views/staff-${name}.njk`;
+const build = { staff: 'services.configure' as const };
+const insight = { staff: 'insight.view' as const };
+const maxCsvBytes = 1024 * 1024;
+
+type Body = Record<string, string | string[] | undefined>;
+const one = (body: Body, name: string, max = 20000) => {
+  const v = body[name];
+  return (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim().slice(0, max);
+};
+const localText = (en: string, cy: string): LocalText => (cy ? { en, cy } : { en });
+
+export const exampleDefinition = {
+  pages: [
+    {
+      id: 'your-views',
+      questions: [
+        {
+          id: 'overall',
+          type: 'rating',
+          label: { en: 'How good is the service overall?', cy: 'Pa mor dda yw’r gwasanaeth at ei gilydd?' },
+          min: 1,
+          max: 5,
+          minLabel: { en: 'Very poor', cy: 'Gwael iawn' },
+          maxLabel: { en: 'Very good', cy: 'Da iawn' },
+        },
+        {
+          id: 'comments',
+          type: 'textarea',
+          label: {
+            en: 'Anything else you would like to tell us?',
+            cy: 'Unrhyw beth arall yr hoffech ei ddweud wrthym?',
+          },
+          required: false,
+        },
+      ],
+    },
+  ],
+};
+
+interface FormValues {
+  [name: string]: string;
+}
+
+function valuesOf(s: store.Survey): FormValues {
+  return {
+    slug: s.slug,
+    kind: s.kind,
+    'title-en': s.title.en,
+    'title-cy': s.title.cy ?? '',
+    'description-en': s.description.en,
+    'description-cy': s.description.cy ?? '',
+    access: s.access,
+    anonymous: s.anonymous ? 'yes' : 'no',
+    allowEdit: s.allowEdit ? 'yes' : 'no',
+    opensAt: s.opensAt ? londonInput(s.opensAt) : '',
+    closesAt: s.closesAt ? londonInput(s.closesAt) : '',
+    responseLimit: s.responseLimit ? String(s.responseLimit) : '',
+    documents: s.documents
+      .map((d) => [d.title.en, d.title.cy ?? '', d.url].filter((x, i) => i !== 1 || x).join(' | '))
+      .join('\n'),
+    'formats-en': s.alternativeFormats.en,
+    'formats-cy': s.alternativeFormats.cy ?? '',
+    definition: JSON.stringify(s.definition, null, 2),
+  };
+}
+
+/** The settings form read and checked: the fields to store, or the errors by field (catalogue keys or text). */
+function readSettings(body: Body): {
+  fields?: store.SurveyFields;
+  errors: Record<string, string>;
+  values: FormValues;
+} {
+  const values: FormValues = {};
+  for (const name of [
+    'slug',
+    'kind',
+    'title-en',
+    'title-cy',
+    'description-en',
+    'description-cy',
+    'access',
+    'anonymous',
+    'allowEdit',
+    'opensAt',
+    'closesAt',
+    'responseLimit',
+    'documents',
+    'formats-en',
+    'formats-cy',
+    'definition',
+  ])
+    values[name] = one(body, name, name === 'definition' ? 200_000 : 5000);
+  const errors: Record<string, string> = {};
+  if (!/^[a-z0-9][a-z0-9-]{1,79}$/.test(values.slug!)) errors.slug = 'surveys.staff.error-slug';
+  if (!values['title-en']) errors['title-en'] = 'surveys.staff.error-title';
+  if (!['survey', 'consultation'].includes(values.kind!)) errors.kind = 'surveys.staff.error-kind';
+  if (!['link', 'invitation'].includes(values.access!)) errors.access = 'surveys.staff.error-access';
+  if (!['yes', 'no'].includes(values.anonymous!)) errors.anonymous = 'surveys.staff.error-anonymous';
+  const opensAt = values.opensAt ? parseLondonDateTime(values.opensAt) : null;
+  const closesAt = values.closesAt ? parseLondonDateTime(values.closesAt) : null;
+  if (opensAt === undefined) errors.opensAt = 'surveys.staff.error-date';
+  if (closesAt === undefined) errors.closesAt = 'surveys.staff.error-date';
+  else if (opensAt && closesAt && closesAt <= opensAt) errors.closesAt = 'surveys.staff.error-closes-before';
+  const limit = values.responseLimit ? Number(values.responseLimit) : null;
+  if (limit !== null && (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000))
+    errors.responseLimit = 'surveys.staff.error-limit';
+  const documents: store.SurveyDocument[] = [];
+  for (const line of values.documents!.split(/\r?\n/).filter((l) => l.trim())) {
+    const parts = line.split('|').map((p) => p.trim());
+    const url = parts.at(-1) ?? '';
+    if (parts.length < 2 || parts.length > 3 || !parts[0] || !/^(\/[^\s]*|https:\/\/[^\s]+)$/.test(url)) {
+      errors.documents = 'surveys.staff.error-documents';
+      break;
+    }
+    documents.push({ title: localText(parts[0], parts.length === 3 ? parts[1]! : ''), url });
+  }
+  let definition: unknown;
+  try {
+    definition = JSON.parse(values.definition || 'null');
+  } catch {
+    errors.definition = 'surveys.staff.error-json';
+  }
+  if (!errors.definition) {
+    const checked = checkDefinition(definition);
+    if (!checked.ok) errors.definition = checked.errors.slice(0, 5).join('; ');
+    else definition = checked.definition;
+  }
+  if (Object.keys(errors).length) return { errors, values };
+  return {
+    errors,
+    values,
+    fields: {
+      slug: values.slug!,
+      kind: values.kind as 'survey' | 'consultation',
+      title: localText(values['title-en']!, values['title-cy']!),
+      description: localText(values['description-en']!, values['description-cy']!),
+      definition: definition as store.Survey['definition'],
+      access: values.access as 'link' | 'invitation',
+      anonymous: values.anonymous === 'yes',
+      allowEdit: values.allowEdit === 'yes',
+      opensAt: opensAt ?? null,
+      closesAt: closesAt ?? null,
+      responseLimit: limit,
+      documents,
+      alternativeFormats: localText(values['formats-en']!, values['formats-cy']!),
+    },
+  };
+}
+
+/** Staff pages for surveys: build, invite, remind, revoke, results, tags, exports, outcome. */
+export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'>) {
+  const { db, i18n, now } = services;
+  return (scope: FastifyInstance) => {
+    const page = (request: FastifyRequest, reply: FastifyReply, name: string, context = {}) =>
+      reply.header('cache-control', 'no-store').render(view(name), { user: request.staffUser, ...context });
+    const actor = (request: FastifyRequest) => ({ type: 'staff' as const, id: request.staffUser!.id });
+    const surveyOf = async (request: FastifyRequest) => {
+      const survey = await store.surveyById(db, request.tenant.id, (request.params as { id: string }).id);
+      if (!survey) throw notFound();
+      return survey;
+    };
+    const errorsOf = (request: FastifyRequest, errors: Record<string, string>) => {
+      const t = i18n.t(request.lang);
+      const text = (v: string) => (/^surveys\.[a-z.-]+$/.test(v) ? t(v) : v);
+      return {
+        messages: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, { text: text(v) }])),
+        summary: Object.entries(errors).map(([k, v]) => ({ text: text(v), href: `#${k}` })),
+      };
+    };
+
+    scope.get('/surveys', { config: insight }, async (request, reply) => {
+      const list = await store.listSurveys(db, request.tenant.id);
+      const at = now();
+      return page(request, reply, 'list', {
+        surveys: list.map((s) => ({
+          id: s.id,
+          slug: s.slug,
+          title: localise(s.title, request.lang).text,
+          state: stateOf(s, at),
+          access: s.access,
+          responses: s.responses,
+        })),
+      });
+    });
+
+    const settingsPage = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      context: { survey?: store.Survey; values: FormValues; errors?: Record<string, string> },
+    ) => {
+      const e = errorsOf(request, context.errors ?? {});
+      return page(request, reply, 'settings', {
+        survey: context.survey,
+        values: context.values,
+        errors: e.messages,
+        errorSummary: e.summary,
+        types: surveyQuestionTypes.join(', '),
+      }).code(context.errors && Object.keys(context.errors).length ? 400 : 200);
+    };
+
+    scope.get('/surveys/new', { config: build }, async (request, reply) =>
+      settingsPage(request, reply, {
+        values: {
+          kind: 'consultation',
+          access: 'link',
+          anonymous: 'yes',
+          allowEdit: 'no',
+          definition: JSON.stringify(exampleDefinition, null, 2),
+        },
+      }),
+    );
+
+    scope.post('/surveys', { config: build }, async (request, reply) => {
+      const { fields, errors, values } = readSettings(bodyOf(request));
+      if (fields && (await store.slugTaken(db, request.tenant.id, fields.slug)))
+        errors.slug = 'surveys.staff.error-slug-taken';
+      if (!fields || Object.keys(errors).length) return settingsPage(request, reply, { values, errors });
+      const id = await db.transaction(async (tx) => {
+        const made = await store.insertSurvey(tx, request.tenant.id, fields);
+        await recordAudit(tx, {
+          tenantId: request.tenant.id,
+          actor: actor(request),
+          action: 'survey.create',
+          subject: { type: 'survey', id: made },
+        });
+        return made;
+      });
+      return reply.redirect(`/staff/surveys/${id}`, 303);
+    });
+
+    scope.get('/surveys/:id', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      return settingsPage(request, reply, { survey, values: valuesOf(survey) });
+    });
+
+    scope.post('/surveys/:id', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const { fields, errors, values } = readSettings(bodyOf(request));
+      if (fields && (await store.slugTaken(db, request.tenant.id, fields.slug, survey.id)))
+        errors.slug = 'surveys.staff.error-slug-taken';
+      if (!fields || Object.keys(errors).length)
+        return settingsPage(request, reply, { survey, values, errors });
+      await db.transaction(async (tx) => {
+        await store.updateSurvey(tx, request.tenant.id, survey.id, fields);
+        await recordAudit(tx, {
+          tenantId: request.tenant.id,
+          actor: actor(request),
+          action: 'survey.update',
+          subject: { type: 'survey', id: survey.id },
+        });
+      });
+      (await request.session()).set('surveysFlash', 'surveys.staff.saved');
+      return reply.redirect(`/staff/surveys/${survey.id}/invitations`, 303);
+    });
+
+    // Invitations: who was invited, by list; their names and addresses are personal data, so viewing is audited.
+    const invitationsPage = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      survey: store.Survey,
+      extra: { errors?: Record<string, string>; values?: FormValues } = {},
+    ) => {
+      const session = await request.session();
+      const flash = session.get<{ key: string; params?: Record<string, number> }>('surveysNotice');
+      if (flash) session.set('surveysNotice', undefined);
+      const saved = session.get<string>('surveysFlash');
+      if (saved) session.set('surveysFlash', undefined);
+      const invitations = await store.invitationsOf(db, request.tenant.id, survey.id);
+      await recordAudit(db, {
+        tenantId: request.tenant.id,
+        actor: actor(request),
+        action: 'survey.invitations.view',
+        subject: { type: 'survey', id: survey.id },
+        details: { invitations: invitations.length },
+      });
+      const e = errorsOf(request, extra.errors ?? {});
+      const t = i18n.t(request.lang);
+      return page(request, reply, 'invitations', {
+        survey,
+        title: localise(survey.title, request.lang).text,
+        invitations,
+        rates: (await store.responseRates(db, request.tenant.id, survey.id)).map((r) => ({
+          ...r,
+          rate: r.invited ? Math.round((r.answered / r.invited) * 100) : 0,
+        })),
+        notice: flash ? t(flash.key, flash.params) : saved ? t(saved) : undefined,
+        values: extra.values ?? {},
+        errors: e.messages,
+        errorSummary: e.summary,
+        state: stateOf(survey, now()),
+      }).code(e.summary.length ? 400 : 200);
+    };
+
+    scope.get('/surveys/:id/invitations', { config: build }, async (request, reply) =>
+      invitationsPage(request, reply, await surveyOf(request)),
+    );
+
+    scope.post('/surveys/:id/invitations', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const raw = (request.body ?? {}) as Record<string, unknown>;
+      const body = bodyOf(request);
+      const listName = one(body, 'listName', 80);
+      let csv = one(body, 'people', maxCsvBytes);
+      const file = raw.file as { type?: string; toBuffer?: () => Promise<Buffer> } | undefined;
+      if (file?.type === 'file' && file.toBuffer) {
+        const bytes = await file.toBuffer();
+        if (bytes.length > maxCsvBytes)
+          return invitationsPage(request, reply, survey, {
+            errors: { file: 'surveys.staff.error-file' },
+            values: { listName },
+          });
+        if (bytes.length) csv = `${csv}\n${bytes.toString('utf8')}`;
+      }
+      const errors: Record<string, string> = {};
+      if (!listName) errors.listName = 'surveys.staff.error-list-name';
+      const { invitees, bad } = parseInviteCsv(csv);
+      if (!invitees.length && !bad.length) errors.people = 'surveys.staff.error-people-empty';
+      else if (bad.length)
+        errors.people = i18n.t(request.lang)('surveys.staff.error-people-lines', {
+          lines: bad.slice(0, 10).join(', '),
+        });
+      if (Object.keys(errors).length)
+        return invitationsPage(request, reply, survey, {
+          errors,
+          values: { listName, people: one(body, 'people', maxCsvBytes) },
+        });
+      const result = await db.transaction(async (tx) => {
+        const r = await inviteToSurvey(tx, {
+          tenantId: request.tenant.id,
+          surveyId: survey.id,
+          listName,
+          invitees,
+          now: now(),
+        });
+        await recordAudit(tx, {
+          tenantId: request.tenant.id,
+          actor: actor(request),
+          action: 'survey.invite',
+          subject: { type: 'survey', id: survey.id },
+          details: r,
+        });
+        return r;
+      });
+      (await request.session()).set('surveysNotice', { key: 'surveys.staff.invited-notice', params: result });
+      return reply.redirect(`/staff/surveys/${survey.id}/invitations`, 303);
+    });
+
+    scope.post('/surveys/:id/invitations/:invitation/revoke', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const { invitation } = request.params as { invitation: string };
+      const found = await store.invitationById(db, request.tenant.id, invitation);
+      if (!found || found.surveyId !== survey.id) throw notFound();
+      await db.transaction(async (tx) => {
+        await store.revokeInvitation(tx, request.tenant.id, survey.id, found.id, now());
+        await recordAudit(tx, {
+          tenantId: request.tenant.id,
+          actor: actor(request),
+          action: 'survey.invitation.revoke',
+          subject: { type: 'survey-invitation', id: found.id },
+        });
+      });
+      (await request.session()).set('surveysNotice', { key: 'surveys.staff.revoked' });
+      return reply.redirect(`/staff/surveys/${survey.id}/invitations`, 303);
+    });
+
+    scope.post('/surveys/:id/reminders', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const listName = one(bodyOf(request), 'listName', 80);
+      const sent = await db.transaction(async (tx) => {
+        const n = await remindNonResponders(tx, {
+          tenantId: request.tenant.id,
+          surveyId: survey.id,
+          ...(listName ? { listName } : {}),
+          now: now(),
+        });
+        await recordAudit(tx, {
+          tenantId: request.tenant.id,
+          actor: actor(request),
+          action: 'survey.remind',
+          subject: { type: 'survey', id: survey.id },
+          details: { sent: n },
+        });
+        return n;
+      });
+      (await request.session()).set('surveysNotice', {
+        key: 'surveys.staff.reminded',
+        params: { count: sent },
+      });
+      return reply.redirect(`/staff/surveys/${survey.id}/invitations`, 303);
+    });
+
+    // Results: the same figures draw the charts, fill their tables and make the exports.
+    const filterOf = async (request: FastifyRequest, survey: store.Survey) => {
+      const q = request.query as { question?: string; list?: string };
+      const lists = (await store.responseRates(db, request.tenant.id, survey.id)).map((r) => r.listName);
+      const questionIds = survey.definition.pages.flatMap((p) => p.questions.map((x) => x.id));
+      return {
+        questionId: q.question && questionIds.includes(q.question) ? q.question : undefined,
+        listName: q.list && lists.includes(q.list) ? q.list : undefined,
+        lists,
+      };
+    };
+    const query = (f: { questionId?: string; listName?: string }) => {
+      const p = new URLSearchParams();
+      if (f.questionId) p.set('question', f.questionId);
+      if (f.listName) p.set('list', f.listName);
+      const s = p.toString();
+      return s ? `?${s}` : '';
+    };
+
+    scope.get('/surveys/:id/results', { config: insight }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const { lists, ...filter } = await filterOf(request, survey);
+      const r = await results(db, survey, filter, request.lang);
+      const t = i18n.t(request.lang);
+      return page(request, reply, 'results', {
+        survey,
+        title: localise(survey.title, request.lang).text,
+        responses: r.responses,
+        charts: r.charts.map((c, i) => {
+          const caption = c.row ? `${c.question}: ${c.row.label}` : c.question;
+          return {
+            ...c,
+            caption,
+            svg: barChartSvg(
+              c,
+              `chart-${i}`,
+              t(`surveys.results.chart-title-${c.measure}`, { question: caption }),
+            ),
+            id: `chart-${i}`,
+          };
+        }),
+        freeText: r.freeText,
+        questions: survey.definition.pages.flatMap((p) =>
+          p.questions.map((q) => ({
+            value: q.id,
+            text: localise(q.label, request.lang).text,
+            selected: q.id === filter.questionId,
+          })),
+        ),
+        lists: lists.map((l) => ({ value: l, text: l, selected: l === filter.listName })),
+        filter,
+        exportQuery: query(filter),
+        back: `/staff/surveys/${survey.id}/results${query(filter)}`,
+        rates: (await store.responseRates(db, request.tenant.id, survey.id)).map((x) => ({
+          ...x,
+          rate: x.invited ? Math.round((x.answered / x.invited) * 100) : 0,
+        })),
+      });
+    });
+
+    const exported = async (request: FastifyRequest, format: 'csv' | 'json') => {
+      const survey = await surveyOf(request);
+      const { lists: _lists, ...filter } = await filterOf(request, survey);
+      const r = await results(db, survey, filter, request.lang);
+      await recordAudit(db, {
+        tenantId: request.tenant.id,
+        actor: actor(request),
+        action: 'survey.export',
+        subject: { type: 'survey', id: survey.id },
+        details: { format, ...filter },
+      });
+      return { survey, r, filter };
+    };
+
+    scope.get('/surveys/:id/results.csv', { config: insight }, async (request, reply) => {
+      const { survey, r } = await exported(request, 'csv');
+      return reply
+        .header('content-disposition', `attachment; filename="${survey.slug}-results.csv"`)
+        .header('cache-control', 'no-store')
+        .type('text/csv; charset=utf-8')
+        .send(resultsCsv(r));
+    });
+
+    scope.get('/surveys/:id/results.json', { config: insight }, async (request, reply) => {
+      const { survey, r, filter } = await exported(request, 'json');
+      return reply.header('cache-control', 'no-store').send(resultsJson(survey, r, filter));
+    });
+
+    scope.post('/surveys/:id/tags', { config: insight }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const body = bodyOf(request);
+      const responseId = one(body, 'responseId', 40);
+      const questionId = one(body, 'questionId', 40);
+      const tag = one(body, 'tag', 60).toLowerCase();
+      const back = one(body, 'back', 500);
+      const safeBack = back.startsWith(`/staff/surveys/${survey.id}/results`)
+        ? back
+        : `/staff/surveys/${survey.id}/results`;
+      if (!/^[0-9a-f-]{36}$/i.test(responseId)) throw notFound();
+      if (tag) {
+        const remove = one(body, 'remove', 5) === 'yes';
+        const input = { surveyId: survey.id, responseId, questionId, tag };
+        if (remove) await store.removeTag(db, request.tenant.id, input);
+        else await store.addTag(db, request.tenant.id, input);
+      }
+      return reply.redirect(`${safeBack}#answer-${responseId}-${questionId}`, 303);
+    });
+
+    scope.get('/surveys/:id/outcome', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const o = survey.outcome;
+      return page(request, reply, 'outcome', {
+        survey,
+        title: localise(survey.title, request.lang).text,
+        values: {
+          'asked-en': o?.asked.en ?? '',
+          'asked-cy': o?.asked.cy ?? '',
+          'said-en': o?.said.en ?? '',
+          'said-cy': o?.said.cy ?? '',
+          'did-en': o?.did.en ?? '',
+          'did-cy': o?.did.cy ?? '',
+          publish: survey.outcomePublishedAt ? 'yes' : 'no',
+        },
+        errors: {},
+        errorSummary: [],
+      });
+    });
+
+    scope.post('/surveys/:id/outcome', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const body = bodyOf(request);
+      const values: FormValues = {};
+      for (const n of ['asked-en', 'asked-cy', 'said-en', 'said-cy', 'did-en', 'did-cy', 'publish'])
+        values[n] = one(body, n, 10000);
+      const errors: Record<string, string> = {};
+      for (const n of ['asked-en', 'said-en', 'did-en'])
+        if (!values[n]) errors[n] = 'surveys.staff.error-outcome';
+      const publish = values.publish === 'yes';
+      if (publish && stateOf(survey, now()) !== 'closed') errors.publish = 'surveys.staff.error-publish-open';
+      if (Object.keys(errors).length) {
+        const e = errorsOf(request, errors);
+        return page(request, reply, 'outcome', {
+          survey,
+          title: localise(survey.title, request.lang).text,
+          values,
+          errors: e.messages,
+          errorSummary: e.summary,
+        }).code(400);
+      }
+      await db.transaction(async (tx) => {
+        await store.setOutcome(
+          tx,
+          request.tenant.id,
+          survey.id,
+          {
+            asked: localText(values['asked-en']!, values['asked-cy']!),
+            said: localText(values['said-en']!, values['said-cy']!),
+            did: localText(values['did-en']!, values['did-cy']!),
+          },
+          publish ? (survey.outcomePublishedAt ?? now()) : null,
+        );
+        await recordAudit(tx, {
+          tenantId: request.tenant.id,
+          actor: actor(request),
+          action: publish ? 'survey.outcome.publish' : 'survey.outcome.save',
+          subject: { type: 'survey', id: survey.id },
+        });
+      });
+      return reply.redirect(`/staff/surveys/${survey.id}/outcome`, 303);
+    });
+  };
+}

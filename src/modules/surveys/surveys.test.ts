@@ -1,0 +1,456 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  csrfFrom,
+  deliverMail,
+  northshire,
+  riverford,
+  type TestApp,
+  testApp,
+} from '../../../test/support/app.ts';
+import { signInStaff, textOf, type Visitor, visitor } from '../../../test/support/staff.ts';
+
+let t: TestApp;
+let admin: Visitor;
+before(async () => {
+  t = await testApp();
+  // The demo's surveys are dated; these tests want the open ones open whatever the day.
+  await t.app.services.db.query(
+    `update surveys set opens_at = now() - interval '1 day', closes_at = now() + interval '30 days'
+     where slug in ('budget-2027', 'stakeholder-waste-strategy')`,
+  );
+  admin = await signInStaff(t, riverford, 'admin@riverford.example');
+});
+after(() => t.close());
+
+const db = () => t.app.services.db;
+const surveyId = async (slug: string, tenant = t.tenants.riverford.id) => {
+  const [row] = await db().query<{ id: string }>(
+    'select id::text from surveys where tenant_id = $1 and slug = $2',
+    [tenant, slug],
+  );
+  return row!.id;
+};
+const responseCount = async (slug: string) => {
+  const [row] = await db().query<{ n: number }>(
+    `select count(*)::int as n from survey_responses r join surveys s on s.tenant_id = r.tenant_id and s.id = r.survey_id
+     where s.tenant_id = $1 and s.slug = $2 and r.status = 'submitted'`,
+    [t.tenants.riverford.id, slug],
+  );
+  return row!.n;
+};
+
+/** Answers a page: reads its CSRF token from the page itself and posts the form. */
+async function answer(who: Visitor, url: string, form: Record<string, string | string[]>) {
+  return who.post(url, url, form);
+}
+
+async function invitationLink(email: string): Promise<string> {
+  const mail = await deliverMail(t, riverford);
+  const message = mail.find((m) => m.to === email);
+  assert.ok(message, `no invitation mailed to ${email}`);
+  const link = /https?:\/\/[^\s]+\/surveys\/[a-z0-9-]+\/invite\/[A-Za-z0-9_-]{43}/.exec(message.text)?.[0];
+  assert.ok(link, message.text);
+  return new URL(link).pathname;
+}
+
+async function invite(slug: string, listName: string, people: string) {
+  const id = await surveyId(slug);
+  const sent = await admin.post(`/staff/surveys/${id}/invitations`, `/staff/surveys/${id}/invitations`, {
+    listName,
+    people,
+  });
+  assert.equal(sent.statusCode, 303, sent.body);
+  return id;
+}
+
+describe('an open consultation', () => {
+  it('is listed on the hub, answered page by page without an account, saved as it goes and sent once', async () => {
+    const resident = visitor(t, riverford);
+    const hub = await resident.get('/surveys');
+    assert.match(hub.body, /href="\/surveys\/budget-2027"/);
+    assert.match(hub.body, /href="\/surveys\/library-opening-hours\/outcome"/);
+    assert.doesNotMatch(hub.body, /stakeholder-waste-strategy/, 'an invitation-only survey is not listed');
+
+    const start = await resident.get('/surveys/budget-2027');
+    assert.match(start.body, /Start now/);
+    assert.match(start.body, /Draft budget summary/);
+    assert.match(start.body, /another format, such as large print/);
+
+    // A ranking must use each position once.
+    const bad = await answer(resident, '/surveys/budget-2027/p/priorities', {
+      'priorities-social-care': '1',
+      'priorities-roads': '1',
+      'priorities-libraries': '3',
+      'priorities-parks': '4',
+      councilTax: 'three',
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /govuk-error-summary/);
+    assert.match(textOf(bad.body), /Give each option a different position from 1 to 4/);
+
+    const first = await answer(resident, '/surveys/budget-2027/p/priorities', {
+      'priorities-social-care': '2',
+      'priorities-roads': '1',
+      'priorities-libraries': '4',
+      'priorities-parks': '3',
+      councilTax: 'five',
+    });
+    assert.equal(first.headers.location, '/surveys/budget-2027/p/statements');
+    // Saved as it goes: the page shows the ranking given.
+    const again = await resident.get('/surveys/budget-2027/p/priorities');
+    assert.deepEqual(parseRanking(again.body, 'priorities'), {
+      'social-care': '2',
+      roads: '1',
+      libraries: '4',
+      parks: '3',
+    });
+
+    const likertMissing = await answer(resident, '/surveys/budget-2027/p/statements', {
+      'statements-value': 'agree',
+    });
+    assert.equal(likertMissing.statusCode, 400);
+    assert.match(likertMissing.body, /href="#statements-listens"/);
+    await answer(resident, '/surveys/budget-2027/p/statements', {
+      'statements-value': 'agree',
+      'statements-listens': 'disagree',
+    });
+    const last = await answer(resident, '/surveys/budget-2027/p/overall', {
+      confidence: '4',
+      comments: 'More buses',
+    });
+    assert.equal(last.headers.location, '/surveys/budget-2027/check');
+    const check = await resident.get('/surveys/budget-2027/check');
+    assert.match(
+      textOf(check.body),
+      /1\. Roads and pavements 2\. Social care 3\. Parks and open spaces 4\. Libraries/,
+    );
+    assert.match(textOf(check.body), /4 out of 5/);
+
+    const before = await responseCount('budget-2027');
+    const sent = await answer(resident, '/surveys/budget-2027/check', {});
+    assert.equal(sent.headers.location, '/surveys/budget-2027/done');
+    assert.equal(await responseCount('budget-2027'), before + 1);
+    // Sent, and not to be changed: the pages lead to the thank-you page, and sending again adds nothing.
+    assert.equal(
+      (await resident.get('/surveys/budget-2027/p/priorities')).headers.location,
+      '/surveys/budget-2027/done',
+    );
+    const twice = await t.app.inject({
+      method: 'POST',
+      url: '/surveys/budget-2027/check',
+      headers: { ...riverford, cookie: resident.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrfFrom(check.body) }).toString(),
+    });
+    assert.equal(twice.headers.location, '/surveys/budget-2027/done');
+    assert.equal(await responseCount('budget-2027'), before + 1);
+
+    // Anonymous: nothing on the row says whose it is.
+    const [row] = await db().query<Record<string, unknown>>(
+      `select invitation_id, account_id, person_id, to_char(submitted_at at time zone 'UTC', 'HH24:MI') as at
+       from survey_responses where tenant_id = $1 and answers->>'comments' = 'More buses'`,
+      [t.tenants.riverford.id],
+    );
+    assert.deepEqual(row, { invitation_id: null, account_id: null, person_id: null, at: '12:00' });
+  });
+
+  it('does not show a later page before an earlier one is answered', async () => {
+    const resident = visitor(t, riverford);
+    const early = await resident.get('/surveys/budget-2027/p/overall');
+    assert.equal(early.headers.location, '/surveys/budget-2027/p/priorities');
+  });
+
+  it('belongs to its council only', async () => {
+    const id = await surveyId('budget-2027', t.tenants.northshire.id);
+    const elsewhere = await admin.get(`/staff/surveys/${id}/results`);
+    assert.equal(elsewhere.statusCode, 404);
+    const north = await visitor(t, northshire).get('/surveys/budget-2027');
+    assert.match(north.body, /Northshire budget 2027 to 2028/);
+    assert.doesNotMatch(north.body, /Riverford budget/);
+  });
+});
+
+describe('an invitation-only, identified survey', () => {
+  it('lets an invitee with no account answer once from the emailed link; it goes on their CRM timeline', async () => {
+    await invite(
+      'stakeholder-waste-strategy',
+      'Working group',
+      'name,email\nAda Expert,ada.expert@university.example\n',
+    );
+    const link = await invitationLink('ada.expert@university.example');
+    const expert = visitor(t, riverford);
+    const opened = await expert.get(link);
+    assert.equal(opened.statusCode, 303);
+    assert.equal(opened.headers.location, '/surveys/stakeholder-waste-strategy/p/organisation');
+    await answer(expert, '/surveys/stakeholder-waste-strategy/p/organisation', { role: 'expert' });
+    await answer(expert, '/surveys/stakeholder-waste-strategy/p/strategy', {
+      'proposals-food-waste': 'strongly-agree',
+      'proposals-three-weekly': 'disagree',
+      'proposals-reuse-shops': 'agree',
+      readiness: '6',
+      advice: 'Phase it in over two years',
+    });
+    const sent = await answer(expert, '/surveys/stakeholder-waste-strategy/check', {});
+    assert.equal(sent.headers.location, '/surveys/stakeholder-waste-strategy/done');
+    assert.equal(await responseCount('stakeholder-waste-strategy'), 1);
+
+    const timeline = await db().query<{ summary: string }>(
+      `select i.summary from interactions i join person_emails e on e.tenant_id = i.tenant_id and e.person_id = i.person_id
+       where i.tenant_id = $1 and e.email = $2 and i.kind = 'survey-response'`,
+      [t.tenants.riverford.id, 'ada.expert@university.example'],
+    );
+    assert.equal(timeline.length, 1);
+    assert.match(timeline[0]!.summary, /Waste strategy: stakeholder survey/);
+
+    // The link again, even on another device: the thank-you page with a way to change the answers, never a second response.
+    const later = visitor(t, riverford);
+    const back = await later.get(link);
+    assert.equal(back.headers.location, '/surveys/stakeholder-waste-strategy/done');
+    const done = await later.get('/surveys/stakeholder-waste-strategy/done');
+    assert.match(done.body, /Change your answers/);
+    await answer(later, '/surveys/stakeholder-waste-strategy/p/organisation', { role: 'public' });
+    await answer(later, '/surveys/stakeholder-waste-strategy/check', {});
+    assert.equal(await responseCount('stakeholder-waste-strategy'), 1);
+    const [stored] = await db().query<{ role: string }>(
+      `select answers->>'role' as role from survey_responses where tenant_id = $1 and answers->>'advice' = 'Phase it in over two years'`,
+      [t.tenants.riverford.id],
+    );
+    assert.equal(stored!.role, 'public');
+  });
+
+  it('refuses a link once revoked, and a made-up one', async () => {
+    const id = await invite('stakeholder-waste-strategy', 'Working group', 'Bob Partner,bob@partner.example');
+    const link = await invitationLink('bob@partner.example');
+    const [row] = await db().query<{ id: string }>(
+      `select id::text from survey_invitations where tenant_id = $1 and email = 'bob@partner.example'`,
+      [t.tenants.riverford.id],
+    );
+    const revoked = await admin.post(
+      `/staff/surveys/${id}/invitations`,
+      `/staff/surveys/${id}/invitations/${row!.id}/revoke`,
+      {},
+    );
+    assert.equal(revoked.statusCode, 303);
+    const bob = visitor(t, riverford);
+    const refused = await bob.get(link);
+    assert.equal(refused.statusCode, 404);
+    assert.match(refused.body, /This link does not work/);
+    assert.equal((await bob.get('/surveys/stakeholder-waste-strategy/p/organisation')).statusCode, 303);
+    const madeUp = await bob.get(`/surveys/stakeholder-waste-strategy/invite/${'A'.repeat(43)}`);
+    assert.equal(madeUp.statusCode, 404);
+  });
+
+  it('sends reminders only to those who have not answered', async () => {
+    const id = await invite('stakeholder-waste-strategy', 'Partners', 'Cy Waiting,cy@waiting.example');
+    await deliverMail(t, riverford);
+    await admin.post(`/staff/surveys/${id}/invitations`, `/staff/surveys/${id}/reminders`, {});
+    const reminders = await db().query<{ to: string }>(
+      `select payload->>'to' as to from jobs where tenant_id = $1 and kind = 'mail.send' and payload->>'subject' like 'Reminder:%'`,
+      [t.tenants.riverford.id],
+    );
+    assert.deepEqual(reminders.map((r) => r.to).sort(), ['cy@waiting.example']);
+    const page = await admin.get(`/staff/surveys/${id}/invitations`);
+    assert.match(textOf(page.body), /Working group 1 1 100%/);
+  });
+});
+
+describe('an anonymous invitation survey built by staff', () => {
+  let id: string;
+  it('is built from the staff page, refusing bad questions with an error summary', async () => {
+    const definition = {
+      pages: [
+        {
+          id: 'views',
+          questions: [
+            { id: 'happy', type: 'yesno', label: { en: 'Are you happy with the service?' } },
+            { id: 'why', type: 'textarea', label: { en: 'Why?' }, required: false },
+          ],
+        },
+      ],
+    };
+    const form = {
+      'title-en': 'Tenants’ panel',
+      slug: 'tenants-panel',
+      kind: 'survey',
+      access: 'invitation',
+      anonymous: 'yes',
+      allowEdit: 'no',
+      closesAt: '2099-01-15T17:00',
+    };
+    const bad = await admin.post('/staff/surveys/new', '/staff/surveys', {
+      ...form,
+      definition: '{"pages": [}',
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /href="#definition">The questions are not valid JSON/);
+    const made = await admin.post('/staff/surveys/new', '/staff/surveys', {
+      ...form,
+      definition: JSON.stringify(definition),
+    });
+    assert.equal(made.statusCode, 303, made.body);
+    id = await surveyId('tenants-panel');
+    const [s] = await db().query<{ closes: string }>(
+      `select to_char(closes_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') as closes from surveys where id = $1`,
+      [id],
+    );
+    assert.equal(s!.closes, '2099-01-15 17:00', 'London time in January is UTC');
+  });
+
+  it('keeps answers apart from invitees: no results page or export names them', async () => {
+    await invite(
+      'tenants-panel',
+      'Tenants',
+      'Dilys Tenant,dilys@tenant.example\nEvan Tenant,evan@tenant.example',
+    );
+    const link = await invitationLink('dilys@tenant.example');
+    const dilys = visitor(t, riverford);
+    await dilys.get(link);
+    await answer(dilys, '/surveys/tenants-panel/p/views', { happy: 'no', why: 'Repairs take months' });
+    await answer(dilys, '/surveys/tenants-panel/check', {});
+    const [invitation] = await db().query<{ answered: boolean }>(
+      `select answered from survey_invitations where email = 'dilys@tenant.example'`,
+    );
+    assert.equal(invitation!.answered, true);
+    const [response] = await db().query<Record<string, unknown>>(
+      `select invitation_id, account_id, person_id from survey_responses where survey_id = $1`,
+      [id],
+    );
+    assert.deepEqual(response, { invitation_id: null, account_id: null, person_id: null });
+    // One response each: the link again leads to the thank-you page.
+    assert.equal((await visitor(t, riverford).get(link)).headers.location, '/surveys/tenants-panel/done');
+
+    const pages = [
+      await admin.get(`/staff/surveys/${id}/results`),
+      await admin.get(`/staff/surveys/${id}/results?list=Tenants`),
+      await admin.get(`/staff/surveys/${id}/results.csv`),
+      await admin.get(`/staff/surveys/${id}/results.json`),
+    ];
+    for (const page of pages) {
+      assert.equal(page.statusCode, 200);
+      assert.doesNotMatch(page.body, /dilys|Dilys|evan|Evan/);
+    }
+    assert.match(pages[0]!.body, /Repairs take months/);
+    const timeline = await db().query(
+      `select 1 from interactions where kind = 'survey-response' and email = 'dilys@tenant.example'`,
+    );
+    assert.equal(timeline.length, 0);
+  });
+
+  it('lets staff tag free text', async () => {
+    const [r] = await db().query<{ id: string }>(
+      'select id::text from survey_responses where survey_id = $1',
+      [id],
+    );
+    const tagged = await admin.post(`/staff/surveys/${id}/results`, `/staff/surveys/${id}/tags`, {
+      responseId: r!.id,
+      questionId: 'why',
+      tag: 'Repairs',
+      back: `/staff/surveys/${id}/results`,
+    });
+    assert.equal(tagged.statusCode, 303);
+    const page = await admin.get(`/staff/surveys/${id}/results`);
+    assert.match(page.body, /<strong class="govuk-tag">repairs<\/strong>/);
+    const json = (await admin.get(`/staff/surveys/${id}/results.json`)).json();
+    assert.deepEqual(json.freeText[0].answers, [{ text: 'Repairs take months', tags: ['repairs'] }]);
+  });
+});
+
+describe('results', () => {
+  it('draws each chart from the same figures as the CSV export, with a table beside it', async () => {
+    const id = await surveyId('budget-2027');
+    const page = await admin.get(`/staff/surveys/${id}/results`);
+    assert.equal(page.statusCode, 200);
+    const svgs = [
+      ...page.body.matchAll(/<svg[^>]*role="img"[^>]*>\s*<title id="[^"]+">([^<]+)<\/title>(.*?)<\/svg>/gs),
+    ];
+    assert.ok(svgs.length >= 4);
+    // Every bar's figure as drawn: label then value, in the SVG.
+    const drawn = svgs.flatMap((m) =>
+      [
+        ...m[2]!.matchAll(
+          /<text[^>]*text-anchor="end"[^>]*>([^<]*)<\/text><rect[^>]*><\/rect><text[^>]*>(\d+)<\/text>/g,
+        ),
+      ].map((b) => [decode(b[1]!), Number(b[2])]),
+    );
+    const csv = await admin.get(`/staff/surveys/${id}/results.csv`);
+    assert.match(String(csv.headers['content-type']), /text\/csv/);
+    const rows = csv.body
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((line) => parseCsvLine(line));
+    assert.deepEqual(
+      drawn,
+      rows.map((r) => [r[3], Number(r[5])]),
+    );
+    // The tables beside the charts hold the same numbers.
+    const tabled = [
+      ...page.body.matchAll(/<td class="govuk-table__cell govuk-table__cell--numeric">\s*(\d+)\s*<\/td>/g),
+    ].map((m) => Number(m[1]));
+    assert.deepEqual(
+      tabled.slice(0, rows.length),
+      rows.map((r) => Number(r[5])),
+    );
+    // The demo's four responses, ranked: roads first twice, so it leads on points.
+    const ranking = rows.filter((r) => r[0] === 'priorities');
+    assert.equal(ranking[0]![4], 'points');
+    const json = (await admin.get(`/staff/surveys/${id}/results.json`)).json();
+    assert.deepEqual(
+      json.charts.flatMap((c: { bars: { value: number }[] }) => c.bars.map((b) => b.value)),
+      rows.map((r) => Number(r[5])),
+    );
+  });
+
+  it('filters by question', async () => {
+    const id = await surveyId('budget-2027');
+    const csv = await admin.get(`/staff/surveys/${id}/results.csv?question=councilTax`);
+    const lines = csv.body.trim().split('\r\n').slice(1);
+    assert.equal(lines.length, 3);
+    assert.ok(lines.every((l) => l.startsWith('councilTax,')));
+  });
+
+  it('is not for roles without insight', async () => {
+    const agent = await signInStaff(t, riverford, 'agent@riverford.example');
+    const id = await surveyId('budget-2027');
+    assert.equal((await agent.get(`/staff/surveys/${id}/results`)).statusCode, 403);
+  });
+});
+
+/** The position picked in each select of a ranking question. */
+function parseRanking(html: string, id: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of html.matchAll(new RegExp(`<select[^>]*name="${id}-([a-z-]+)"[^>]*>(.*?)</select>`, 'gs'))) {
+    out[m[1]!] = /<option value="(\d+)" selected/.exec(m[2]!)?.[1] ?? '';
+  }
+  return out;
+}
+
+const decode = (s: string) =>
+  s
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
+
+function parseCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(cell);
+      cell = '';
+    } else cell += c;
+  }
+  out.push(cell);
+  return out;
+}
