@@ -128,7 +128,15 @@ export function registerSurveys(
       who?.response?.status !== 'submitted' &&
       (await store.countSubmitted(db, request.tenant.id, survey.id)) >= survey.responseLimit;
     const firstPage = survey.definition.pages[0]!;
+    // An identified survey open to all keeps a response with the account of whoever is signed in.
+    const offerSignIn =
+      !survey.anonymous &&
+      survey.access === 'link' &&
+      state === 'open' &&
+      !(await accounts.signedIn(request));
     return reply.header('cache-control', 'no-store').render(view('start'), {
+      offerSignIn,
+      signIn: `/sign-in?returnTo=${encodeURIComponent(`/surveys/${survey.slug}`)}`,
       survey,
       surveyTitle: localise(survey.title, request.lang),
       description: localise(survey.description, request.lang),

@@ -322,7 +322,8 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
       const raw = (request.body ?? {}) as Record<string, unknown>;
       const body = bodyOf(request);
       const listName = one(body, 'listName', 80);
-      let csv = one(body, 'people', maxCsvBytes);
+      const pasted = one(body, 'people', maxCsvBytes);
+      let uploaded = '';
       const file = raw.file as { type?: string; toBuffer?: () => Promise<Buffer> } | undefined;
       if (file?.type === 'file' && file.toBuffer) {
         const bytes = await file.toBuffer();
@@ -331,11 +332,15 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
             errors: { file: 'surveys.staff.error-file' },
             values: { listName },
           });
-        if (bytes.length) csv = `${csv}\n${bytes.toString('utf8')}`;
+        uploaded = bytes.toString('utf8');
       }
       const errors: Record<string, string> = {};
       if (!listName) errors.listName = 'surveys.staff.error-list-name';
-      const { invitees, bad } = parseInviteCsv(csv);
+      // The pasted lines and the file are read apart, so each one's line numbers are its own.
+      const fromPaste = parseInviteCsv(pasted);
+      const fromFile = parseInviteCsv(uploaded);
+      const invitees = [...fromPaste.invitees, ...fromFile.invitees];
+      const bad = [...fromPaste.bad, ...fromFile.bad];
       if (!invitees.length && !bad.length) errors.people = 'surveys.staff.error-people-empty';
       else if (bad.length)
         errors.people = i18n.t(request.lang)('surveys.staff.error-people-lines', {

@@ -416,6 +416,234 @@ describe('results', () => {
   });
 });
 
+/** Makes a survey from the staff page; returns its id. */
+async function build(slug: string, settings: Record<string, string>, definition: unknown): Promise<string> {
+  const made = await admin.post('/staff/surveys/new', '/staff/surveys', {
+    'title-en': slug.replace(/-/g, ' '),
+    slug,
+    kind: 'survey',
+    access: 'link',
+    anonymous: 'yes',
+    allowEdit: 'no',
+    ...settings,
+    definition: JSON.stringify(definition),
+  });
+  assert.equal(made.statusCode, 303, made.body);
+  return surveyId(slug);
+}
+const oneQuestion = {
+  pages: [
+    {
+      id: 'q',
+      questions: [
+        {
+          id: 'choice',
+          type: 'radios',
+          label: { en: 'Pick one', cy: 'Dewiswch un' },
+          options: [
+            { value: 'a', label: { en: 'A' } },
+            { value: 'b', label: { en: 'B' } },
+          ],
+        },
+      ],
+    },
+  ],
+};
+
+async function signInResident(email: string): Promise<Visitor> {
+  const who = visitor(t, riverford);
+  const asked = await who.post('/sign-in', '/sign-in', { email });
+  assert.equal(asked.headers.location, '/sign-in/code', asked.body.slice(0, 2000));
+  const mail = await deliverMail(t, riverford);
+  const code = /\b(\d{6})\b/.exec(
+    mail.find((m) => m.to === email && /sign-in code/.test(m.subject))?.text ?? '',
+  )?.[1];
+  assert.ok(code);
+  const signed = await who.post('/sign-in/code', '/sign-in/code', { code });
+  assert.equal(signed.statusCode, 303, signed.body.slice(0, 300));
+  return who;
+}
+
+describe('settings, limits, outcomes and My Account', () => {
+  it('keeps a signed-in resident’s identified response with their account, on their timeline and in My Account', async () => {
+    await build('parking-review', { anonymous: 'no' }, oneQuestion);
+    const email = 'resident.survey@example.com';
+    await invite('stakeholder-waste-strategy', 'Residents', `Rhian Resident,${email}`);
+    const resident = await signInResident(email);
+    const start = await resident.get('/surveys/parking-review');
+    assert.doesNotMatch(start.body, /Sign in first/, 'already signed in');
+    assert.match((await visitor(t, riverford).get('/surveys/parking-review')).body, /Sign in first/);
+    await answer(resident, '/surveys/parking-review/p/q', { choice: 'b' });
+    await answer(resident, '/surveys/parking-review/check', {});
+    const timeline = await db().query(
+      `select 1 from interactions i join people p on p.tenant_id = i.tenant_id and p.id = i.person_id
+       where i.tenant_id = $1 and i.kind = 'survey-response' and p.account_id is not null and i.summary like '%parking-review%'`,
+      [t.tenants.riverford.id],
+    );
+    assert.equal(timeline.length, 1);
+    const mine = await resident.get('/account/surveys');
+    assert.equal(mine.statusCode, 200);
+    const text = textOf(mine.body);
+    assert.match(text, /Waste strategy: stakeholder survey – waiting for your answers/);
+    assert.match(text, /parking review – sent/);
+    assert.match((await resident.get('/account')).body, /href="\/account\/surveys"/);
+  });
+
+  it('stops taking responses at its limit', async () => {
+    await build('limited', { responseLimit: '1' }, oneQuestion);
+    const first = visitor(t, riverford);
+    const second = visitor(t, riverford);
+    await answer(second, '/surveys/limited/p/q', { choice: 'a' });
+    const secondCheck = await second.get('/surveys/limited/check');
+    await answer(first, '/surveys/limited/p/q', { choice: 'a' });
+    assert.equal(
+      (await answer(first, '/surveys/limited/check', {})).headers.location,
+      '/surveys/limited/done',
+    );
+    // The second had started first, but the survey is full by the time they send.
+    const late = await t.app.inject({
+      method: 'POST',
+      url: '/surveys/limited/check',
+      headers: { ...riverford, cookie: second.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrfFrom(secondCheck.body) }).toString(),
+    });
+    assert.equal(late.headers.location, '/surveys/limited');
+    assert.match(
+      textOf((await second.get('/surveys/limited')).body),
+      /received all the responses it can take/,
+    );
+    assert.equal(
+      (await visitor(t, riverford).get('/surveys/limited/p/q')).headers.location,
+      '/surveys/limited',
+    );
+  });
+
+  it('shows a closed survey as closed, and publishes its outcome only once closed', async () => {
+    const id = await build('closing-soon', { closesAt: '2099-01-01T12:00' }, oneQuestion);
+    const outcome = {
+      'asked-en': 'We asked about A or B.',
+      'said-en': 'Most said B.',
+      'did-en': 'We chose B.',
+    };
+    const early = await admin.post(`/staff/surveys/${id}/outcome`, `/staff/surveys/${id}/outcome`, {
+      ...outcome,
+      publish: 'yes',
+    });
+    assert.equal(early.statusCode, 400);
+    assert.match(early.body, /href="#publish">It can be published only after it closes/);
+    await db().query(`update surveys set closes_at = now() - interval '1 hour' where id = $1`, [id]);
+    const resident = visitor(t, riverford);
+    assert.equal((await resident.get('/surveys/closing-soon/p/q')).headers.location, '/surveys/closing-soon');
+    assert.match(textOf((await resident.get('/surveys/closing-soon')).body), /This has closed/);
+    assert.equal((await resident.get('/surveys/closing-soon/outcome')).statusCode, 404);
+    const published = await admin.post(`/staff/surveys/${id}/outcome`, `/staff/surveys/${id}/outcome`, {
+      ...outcome,
+      publish: 'yes',
+    });
+    assert.equal(published.statusCode, 303);
+    const page = await resident.get('/surveys/closing-soon/outcome');
+    assert.match(
+      textOf(page.body),
+      /We asked We asked about A or B\. You said Most said B\. We did We chose B\./,
+    );
+    assert.match((await resident.get('/surveys')).body, /href="\/surveys\/closing-soon\/outcome"/);
+  });
+
+  it('changes settings from the staff page and shows Welsh where staff wrote it', async () => {
+    const id = await surveyId('budget-2027');
+    const page = await admin.get(`/staff/surveys/${id}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /name="definition"/);
+    const form = Object.fromEntries(
+      [...page.body.matchAll(/<input[^>]*name="([^"_][^"]*)"[^>]*value="([^"]*)"[^>]*>/g)].map((m) => [
+        m[1]!,
+        m[2]!,
+      ]),
+    );
+    const textarea = (name: string) =>
+      decode(
+        new RegExp(`<textarea[^>]*name="${name}"[^>]*>([^<]*)</textarea>`).exec(page.body)?.[1] ?? '',
+      ).trim();
+    const saved = await admin.post(`/staff/surveys/${id}`, `/staff/surveys/${id}`, {
+      ...form,
+      kind: 'consultation',
+      access: 'link',
+      anonymous: 'yes',
+      allowEdit: 'no',
+      'title-cy': 'Cyllideb newydd',
+      'description-en': textarea('description-en'),
+      documents: textarea('documents'),
+      definition: textarea('definition'),
+    });
+    assert.equal(saved.statusCode, 303, saved.body);
+    const welsh = visitor(t, riverford);
+    const switched = await welsh.get('/surveys/budget-2027?lang=cy');
+    assert.equal(switched.statusCode, 303);
+    const start = await welsh.get('/surveys/budget-2027');
+    assert.match(start.body, /<h1 class="govuk-heading-l app-break-anywhere">Cyllideb newydd<\/h1>/);
+    assert.match(start.body, /Dechrau nawr/);
+  });
+
+  it('invites from an uploaded CSV file', async () => {
+    const id = await surveyId('stakeholder-waste-strategy');
+    const page = await admin.get(`/staff/surveys/${id}/invitations`);
+    const boundary = '----surveys-test';
+    const part = (name: string, value: string) =>
+      `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const payload =
+      part('_csrf', csrfFrom(page.body)) +
+      part('listName', 'Uploaded') +
+      part('people', '') +
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="people.csv"\r\ncontent-type: text/csv\r\n\r\n` +
+      'name,email\r\n"Gwen, the Planner",gwen@planning.example\r\nnot an address\r\n' +
+      `\r\n--${boundary}--\r\n`;
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: `/staff/surveys/${id}/invitations`,
+      headers: {
+        ...riverford,
+        cookie: admin.cookie,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      payload,
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /These lines have no valid email address: 3/);
+    assert.doesNotMatch(bad.body, /no valid email address: 2/, 'the header line is not a person');
+    const good = await t.app.inject({
+      method: 'POST',
+      url: `/staff/surveys/${id}/invitations`,
+      headers: {
+        ...riverford,
+        cookie: admin.cookie,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      payload: payload.replace('not an address\r\n', ''),
+    });
+    assert.equal(good.statusCode, 303, good.body);
+    const [row] = await db().query<{ name: string; list_name: string }>(
+      `select name, list_name from survey_invitations where email = 'gwen@planning.example'`,
+    );
+    assert.deepEqual(row, { name: 'Gwen, the Planner', list_name: 'Uploaded' });
+  });
+
+  it('skips people already invited when called from another module', async () => {
+    const { inviteToSurvey } = await import('./service.ts');
+    const result = await inviteToSurvey(db(), {
+      tenantId: t.tenants.riverford.id,
+      surveyId: await surveyId('stakeholder-waste-strategy'),
+      listName: 'Group: partners',
+      invitees: [
+        { name: 'Gwen', email: 'GWEN@planning.example' },
+        { name: 'Huw', email: 'huw@partners.example' },
+        { name: 'Nobody', email: 'not-an-email' },
+      ],
+      now: new Date(),
+    });
+    assert.deepEqual(result, { invited: 1, skipped: 2 });
+  });
+});
+
 /** The position picked in each select of a ranking question. */
 function parseRanking(html: string, id: string): Record<string, string> {
   const out: Record<string, string> = {};
