@@ -94,7 +94,7 @@ describe('surveys and consultations', () => {
       await clickAndWait(page, page.getByRole('link', { name: /You are invited: Waste strategy/ }).first());
       const body = text(await page.locator('main').textContent());
       assert.match(body, /You do not need an account/);
-      const link = /\/surveys\/stakeholder-waste-strategy\/invite\/[A-Za-z0-9_-]{43}/.exec(body)?.[0];
+      const link = /\/surveys\/stakeholder-waste-strategy\?invite=[A-Za-z0-9_-]{43}/.exec(body)?.[0];
       assert.ok(link, 'the email holds a personal link');
 
       await page.goto(suite.url('riverford', link));

@@ -120,6 +120,8 @@ export function registerSurveys(
 
   app.get('/surveys/:slug', async (request, reply) => {
     const survey = await load(request);
+    const { invite } = request.query as { invite?: unknown };
+    if (typeof invite === 'string') return openInvitation(request, reply, survey, invite);
     const state = stateOf(survey, now());
     const who = await respondent(request, survey);
     const full =
@@ -154,10 +156,17 @@ export function registerSurveys(
     });
   });
 
-  // The link in the invitation email: it is the credential, so nothing else is asked.
-  app.get('/surveys/:slug/invite/:token', async (request, reply) => {
-    const survey = await load(request);
-    const { token } = request.params as { token: string };
+  /**
+   * The link in the invitation email: it is the credential, so nothing else is asked. The
+   * token rides in the query string, which request logs leave out, and is swapped at once
+   * for the invitation in the session.
+   */
+  const openInvitation = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    survey: Survey,
+    token: string,
+  ) => {
     const invitation =
       /^[A-Za-z0-9_-]{43}$/.test(token) &&
       (await store.invitationByToken(db, request.tenant.id, survey.id, hashToken(token)));
@@ -173,7 +182,7 @@ export function registerSurveys(
         : `/surveys/${survey.slug}/p/${survey.definition.pages[0]!.id}`,
       303,
     );
-  });
+  };
 
   const findPage = (survey: Survey, id: string) => {
     const page = survey.definition.pages.find((p) => p.id === id);

@@ -142,7 +142,7 @@ function invitationMail(
   token: string,
   reminder: boolean,
 ) {
-  const link = `${originOf(tenant.slug)}/surveys/${survey.slug}/invite/${token}`;
+  const link = `${originOf(tenant.slug)}/surveys/${survey.slug}?invite=${token}`;
   const text = (lang: Language) => {
     const t = i18n().t(lang);
     const params = {

@@ -49,9 +49,10 @@ async function invitationLink(email: string): Promise<string> {
   const mail = await deliverMail(t, riverford);
   const message = mail.find((m) => m.to === email);
   assert.ok(message, `no invitation mailed to ${email}`);
-  const link = /https?:\/\/[^\s]+\/surveys\/[a-z0-9-]+\/invite\/[A-Za-z0-9_-]{43}/.exec(message.text)?.[0];
+  const link = /https?:\/\/[^\s]+\/surveys\/[a-z0-9-]+\?invite=[A-Za-z0-9_-]{43}/.exec(message.text)?.[0];
   assert.ok(link, message.text);
-  return new URL(link).pathname;
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
 }
 
 async function invite(slug: string, listName: string, people: string) {
@@ -236,7 +237,7 @@ describe('an invitation-only, identified survey', () => {
     assert.equal(refused.statusCode, 404);
     assert.match(refused.body, /This link does not work/);
     assert.equal((await bob.get('/surveys/stakeholder-waste-strategy/p/organisation')).statusCode, 303);
-    const madeUp = await bob.get(`/surveys/stakeholder-waste-strategy/invite/${'A'.repeat(43)}`);
+    const madeUp = await bob.get(`/surveys/stakeholder-waste-strategy?invite=${'A'.repeat(43)}`);
     assert.equal(madeUp.statusCode, 404);
   });
 
