@@ -74,6 +74,10 @@ describe('surveys and consultations', () => {
       assert.equal(path(page), '/staff/surveys');
       await audit(staff, 'surveys-staff-list');
       await clickAndWait(page, page.getByRole('link', { name: 'Waste strategy: stakeholder survey' }));
+      await clickAndWait(page, page.getByRole('link', { name: 'Questions', exact: true }));
+      await audit(staff, 'surveys-staff-questions');
+      await clickAndWait(page, page.getByRole('link', { name: 'Settings and questions' }));
+      await audit(staff, 'surveys-staff-settings');
       await clickAndWait(page, page.getByRole('link', { name: 'Invitations' }));
       await audit(staff, 'surveys-staff-invitations');
       await page.getByLabel('Invite list').fill('Working group');

@@ -193,6 +193,40 @@ export function checkDefinition(json: unknown): DefinitionCheck {
   return { ok: true, definition: structuredClone(d), engine };
 }
 
+/** The five-point agreement scale a Likert grid built on the staff page uses. */
+export const agreeScale: Choice[] = [
+  { value: 'strongly-agree', label: { en: 'Strongly agree', cy: 'Cytuno’n gryf' } },
+  { value: 'agree', label: { en: 'Agree', cy: 'Cytuno' } },
+  { value: 'neutral', label: { en: 'Neither agree nor disagree', cy: 'Ddim yn cytuno nac yn anghytuno' } },
+  { value: 'disagree', label: { en: 'Disagree', cy: 'Anghytuno' } },
+  { value: 'strongly-disagree', label: { en: 'Strongly disagree', cy: 'Anghytuno’n gryf' } },
+];
+
+/** Lower-case words joined by hyphens, for option values and page ids. */
+export function slugOf(text: string, max = 40): string {
+  return (
+    text
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .replace(/^([^a-z0-9])/, 'x$1')
+      .slice(0, max)
+      .replace(/-+$/, '') || 'option'
+  );
+}
+
+/** A question id from its label: camelCase, starting with a letter, not yet used in the survey. */
+export function questionIdFor(label: string, taken: Set<string>): string {
+  const words = slugOf(label, 60).split('-').filter(Boolean).slice(0, 4);
+  let base = words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('') || 'question';
+  if (!/^[a-z]/.test(base)) base = `q${base}`;
+  base = base.slice(0, 36);
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}${n}`;
+  return id;
+}
+
 export function allQuestions(d: SurveyDefinition): SurveyQuestion[] {
   return d.pages.flatMap((p) => p.questions);
 }

@@ -1,15 +1,9 @@
 import type { Queryable } from '../../db/database.ts';
 import type { Seed } from '../../platform/seeds/seeds.ts';
-import { checkDefinition, type SurveyAnswers, type SurveyDefinition } from './definition.ts';
+import { agreeScale, checkDefinition, type SurveyAnswers, type SurveyDefinition } from './definition.ts';
 import { insertSurvey, type SurveyFields } from './store.ts';
 
-const agree = [
-  { value: 'strongly-agree', label: { en: 'Strongly agree', cy: 'Cytuno’n gryf' } },
-  { value: 'agree', label: { en: 'Agree', cy: 'Cytuno' } },
-  { value: 'neutral', label: { en: 'Neither agree nor disagree', cy: 'Ddim yn cytuno nac yn anghytuno' } },
-  { value: 'disagree', label: { en: 'Disagree', cy: 'Anghytuno' } },
-  { value: 'strongly-disagree', label: { en: 'Strongly disagree', cy: 'Anghytuno’n gryf' } },
-];
+const agree = agreeScale;
 
 const budget: SurveyDefinition = {
   pages: [

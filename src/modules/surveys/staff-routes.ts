@@ -3,7 +3,18 @@ import type { Services } from '../../app.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { type LocalText, localise } from '../../platform/i18n/local-text.ts';
-import { checkDefinition, surveyQuestionTypes } from './definition.ts';
+import {
+  agreeScale,
+  allQuestions,
+  type Choice,
+  checkDefinition,
+  isOwn,
+  questionIdFor,
+  type SurveyDefinition,
+  type SurveyQuestion,
+  slugOf,
+  surveyQuestionTypes,
+} from './definition.ts';
 import { bodyOf } from './routes.ts';
 import {
   barChartSvg,
@@ -273,6 +284,152 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
       });
       (await request.session()).set('surveysFlash', 'surveys.staff.saved');
       return reply.redirect(`/staff/surveys/${survey.id}/invitations`, 303);
+    });
+
+    // Questions: add one from a short form, or remove one; the JSON on the settings page does the rest.
+    const questionsPage = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      survey: store.Survey,
+      extra: { errors?: Record<string, string>; values?: FormValues } = {},
+    ) => {
+      const t = i18n.t(request.lang);
+      const e = errorsOf(request, extra.errors ?? {});
+      return page(request, reply, 'questions', {
+        survey,
+        title: localise(survey.title, request.lang).text,
+        pages: survey.definition.pages.map((p, i) => ({
+          id: p.id,
+          number: i + 1,
+          questions: p.questions.map((q) => ({
+            id: q.id,
+            label: localise(q.label, request.lang).text,
+            type: t(`surveys.type.${q.type}`),
+          })),
+        })),
+        types: surveyQuestionTypes.map((type) => ({ value: type, text: t(`surveys.type.${type}`) })),
+        values: {
+          page: survey.definition.pages.at(-1)?.id ?? 'new',
+          required: 'yes',
+          min: '1',
+          max: '5',
+          ...extra.values,
+        },
+        errors: e.messages,
+        errorSummary: e.summary,
+      }).code(e.summary.length ? 400 : 200);
+    };
+
+    scope.get('/surveys/:id/questions', { config: build }, async (request, reply) =>
+      questionsPage(request, reply, await surveyOf(request)),
+    );
+
+    scope.post('/surveys/:id/questions', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const body = bodyOf(request);
+      const values: FormValues = {};
+      for (const n of [
+        'page',
+        'type',
+        'label-en',
+        'label-cy',
+        'hint-en',
+        'hint-cy',
+        'required',
+        'choices',
+        'min',
+        'max',
+      ])
+        values[n] = one(body, n, 5000);
+      const errors: Record<string, string> = {};
+      const type = surveyQuestionTypes.find((x) => x === values.type);
+      if (!type) errors.type = 'surveys.staff.error-type';
+      if (!values['label-en']) errors['label-en'] = 'surveys.staff.error-label';
+      const choices: Choice[] = [];
+      for (const line of values.choices!.split(/\r?\n/).filter((l) => l.trim())) {
+        const [en = '', cy = ''] = line.split('|').map((x) => x.trim());
+        let value = slugOf(en);
+        for (let n = 2; choices.some((c) => c.value === value); n++) value = `${slugOf(en, 36)}-${n}`;
+        if (en) choices.push({ value, label: localText(en, cy) });
+      }
+      const needsChoices = ['radios', 'checkboxes', 'select', 'likert', 'ranking'].includes(type ?? '');
+      if (needsChoices && choices.length < (type === 'likert' ? 1 : 2))
+        errors.choices = 'surveys.staff.error-choices';
+      const min = Number(values.min);
+      const max = Number(values.max);
+      if (
+        type === 'rating' &&
+        (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max > 10 || max <= min)
+      )
+        errors.max = 'surveys.staff.error-scale';
+      if (Object.keys(errors).length) return questionsPage(request, reply, survey, { errors, values });
+      const taken = new Set(allQuestions(survey.definition).map((q) => q.id));
+      const base = {
+        id: questionIdFor(values['label-en']!, taken),
+        label: localText(values['label-en']!, values['label-cy']!),
+        ...(values['hint-en'] ? { hint: localText(values['hint-en'], values['hint-cy']!) } : {}),
+        ...(values.required === 'no' ? { required: false } : {}),
+      };
+      const question = (
+        type === 'rating'
+          ? { ...base, type, min, max }
+          : type === 'likert'
+            ? { ...base, type, rows: choices, columns: agreeScale }
+            : type === 'ranking'
+              ? { ...base, type, items: choices }
+              : ['radios', 'checkboxes', 'select'].includes(type!)
+                ? { ...base, type, options: choices }
+                : { ...base, type }
+      ) as SurveyQuestion;
+      const definition: SurveyDefinition = structuredClone(survey.definition);
+      let target = definition.pages.find((p) => p.id === values.page);
+      if (!target) {
+        let id = `page-${definition.pages.length + 1}`;
+        for (let n = definition.pages.length + 2; definition.pages.some((p) => p.id === id); n++)
+          id = `page-${n}`;
+        target = { id, questions: [] };
+        definition.pages.push(target);
+      }
+      target.questions.push(question);
+      const checked = checkDefinition(definition);
+      if (!checked.ok)
+        return questionsPage(request, reply, survey, { errors: { type: checked.errors[0]! }, values });
+      await db.transaction(async (tx) => {
+        await store.setDefinition(tx, request.tenant.id, survey.id, checked.definition);
+        await recordAudit(tx, {
+          tenantId: request.tenant.id,
+          actor: actor(request),
+          action: 'survey.question.add',
+          subject: { type: 'survey', id: survey.id },
+          details: { question: question.id, type: question.type, own: isOwn(question) },
+        });
+      });
+      return reply.redirect(`/staff/surveys/${survey.id}/questions#${question.id}`, 303);
+    });
+
+    scope.post('/surveys/:id/questions/remove', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const questionId = one(bodyOf(request), 'questionId', 60);
+      const definition: SurveyDefinition = structuredClone(survey.definition);
+      for (const p of definition.pages) p.questions = p.questions.filter((q) => q.id !== questionId);
+      definition.pages = definition.pages.filter((p) => p.questions.length > 0);
+      // A survey keeps at least one question: the last one cannot be removed here.
+      const checked = checkDefinition(definition);
+      if (!checked.ok)
+        return questionsPage(request, reply, survey, {
+          errors: { questions: 'surveys.staff.error-last-question' },
+        });
+      await db.transaction(async (tx) => {
+        await store.setDefinition(tx, request.tenant.id, survey.id, checked.definition);
+        await recordAudit(tx, {
+          tenantId: request.tenant.id,
+          actor: actor(request),
+          action: 'survey.question.remove',
+          subject: { type: 'survey', id: survey.id },
+          details: { question: questionId },
+        });
+      });
+      return reply.redirect(`/staff/surveys/${survey.id}/questions`, 303);
     });
 
     // Invitations: who was invited, by list; their names and addresses are personal data, so viewing is audited.

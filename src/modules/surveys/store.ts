@@ -114,6 +114,18 @@ export async function updateSurvey(
   return rows.length > 0;
 }
 
+export async function setDefinition(
+  q: Queryable,
+  tenantId: string,
+  id: string,
+  definition: SurveyDefinition,
+): Promise<void> {
+  await q.query(
+    'update surveys set definition = $3::jsonb, updated_at = now() where tenant_id = $1 and id = $2',
+    [tenantId, id, JSON.stringify(definition)],
+  );
+}
+
 export async function setOutcome(
   q: Queryable,
   tenantId: string,

@@ -628,6 +628,64 @@ describe('settings, limits, outcomes and My Account', () => {
     assert.deepEqual(row, { name: 'Gwen, the Planner', list_name: 'Uploaded' });
   });
 
+  it('adds and removes questions from the staff page, without writing JSON', async () => {
+    const id = await build('built-by-form', {}, oneQuestion);
+    const url = `/staff/surveys/${id}/questions`;
+    const empty = await admin.post(url, url, {
+      page: 'q',
+      type: 'ranking',
+      'label-en': 'Rank these',
+      choices: 'Only one',
+    });
+    assert.equal(empty.statusCode, 400);
+    assert.match(empty.body, /href="#choices">Enter the options/);
+    const ranked = await admin.post(url, url, {
+      page: 'q',
+      type: 'ranking',
+      'label-en': 'Rank these services',
+      'label-cy': 'Trefnwch y gwasanaethau hyn',
+      choices: 'Parks | Parciau\nLibraries | Llyfrgelloedd\nRoads',
+      required: 'yes',
+    });
+    assert.equal(ranked.statusCode, 303, ranked.body);
+    const grid = await admin.post(url, url, {
+      page: 'new',
+      type: 'likert',
+      'label-en': 'Do you agree?',
+      choices: 'Buses are on time',
+      required: 'no',
+    });
+    assert.equal(grid.statusCode, 303, grid.body);
+    const [row] = await db().query<{
+      definition: { pages: { id: string; questions: Record<string, unknown>[] }[] };
+    }>('select definition from surveys where id = $1', [id]);
+    const pages = row!.definition.pages;
+    assert.deepEqual(
+      pages.map((p) => [p.id, p.questions.map((q) => `${q.id}:${q.type}`)]),
+      [
+        ['q', ['choice:radios', 'rankTheseServices:ranking']],
+        ['page-2', ['doYouAgree:likert']],
+      ],
+    );
+    assert.deepEqual(pages[0]!.questions[1]!.items, [
+      { value: 'parks', label: { en: 'Parks', cy: 'Parciau' } },
+      { value: 'libraries', label: { en: 'Libraries', cy: 'Llyfrgelloedd' } },
+      { value: 'roads', label: { en: 'Roads' } },
+    ]);
+    const form = await visitor(t, riverford).get('/surveys/built-by-form/p/q');
+    assert.match(
+      form.body,
+      /<select class="govuk-select" id="rankTheseServices-parks" name="rankTheseServices-parks"/,
+    );
+    const removed = await admin.post(url, `${url}/remove`, { questionId: 'doYouAgree' });
+    assert.equal(removed.statusCode, 303);
+    const [after] = await db().query<{ pages: number }>(
+      "select jsonb_array_length(definition->'pages')::int as pages from surveys where id = $1",
+      [id],
+    );
+    assert.equal(after!.pages, 1, 'an empty page goes with its last question');
+  });
+
   it('skips people already invited when called from another module', async () => {
     const { inviteToSurvey } = await import('./service.ts');
     const result = await inviteToSurvey(db(), {
