@@ -33,7 +33,7 @@ interface Respondent {
 /** The public side: the hub, a survey's pages, invitation links, the outcome, My Account's list. */
 export function registerSurveys(
   app: FastifyInstance,
-  services: Pick<Services, 'db' | 'i18n' | 'now'> & { accounts: AccountsService },
+  services: Pick<Services, 'db' | 'i18n' | 'now' | 'files'> & { accounts: AccountsService },
 ): void {
   const { db, i18n, now, accounts } = services;
 
@@ -96,7 +96,25 @@ export function registerSurveys(
   };
 
   const documentsOf = (survey: Survey, lang: 'en' | 'cy') =>
-    survey.documents.map((d) => ({ url: d.url, title: localise(d.title, lang) }));
+    survey.documents.map((d) => ({
+      url: d.url.startsWith('file:') ? `/surveys/${survey.slug}/documents/${d.url.slice(5)}` : d.url,
+      title: localise(d.title, lang),
+    }));
+
+  // A document uploaded for a survey: public, as the survey's page is, and only if the survey lists it.
+  app.get('/surveys/:slug/documents/:file', async (request, reply) => {
+    const survey = await load(request);
+    const { file } = request.params as { file: string };
+    if (!survey.documents.some((d) => d.url === `file:${file}`)) throw notFound();
+    const stored = await services.files.get(request.tenant.id, file);
+    if (!stored) throw notFound();
+    return reply
+      .type(stored.file.contentType)
+      .header('content-disposition', `inline; filename="${stored.file.filename.replace(/["\\]/g, '_')}"`)
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'public, max-age=3600')
+      .send(stored.bytes);
+  });
 
   app.get('/surveys', async (request, reply) => {
     const all = await store.listSurveys(db, request.tenant.id);

@@ -3,6 +3,7 @@ import type { Services } from '../../app.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { type LocalText, localise } from '../../platform/i18n/local-text.ts';
+import { sniffMimeType } from '../forms/file-type.ts';
 import {
   agreeScale,
   allQuestions,
@@ -141,7 +142,12 @@ function readSettings(body: Body): {
   for (const line of values.documents!.split(/\r?\n/).filter((l) => l.trim())) {
     const parts = line.split('|').map((p) => p.trim());
     const url = parts.at(-1) ?? '';
-    if (parts.length < 2 || parts.length > 3 || !parts[0] || !/^(\/[^\s]*|https:\/\/[^\s]+)$/.test(url)) {
+    if (
+      parts.length < 2 ||
+      parts.length > 3 ||
+      !parts[0] ||
+      !/^(\/[^\s]*|https:\/\/[^\s]+|file:[0-9a-f-]{36})$/.test(url)
+    ) {
       errors.documents = 'surveys.staff.error-documents';
       break;
     }
@@ -181,11 +187,14 @@ function readSettings(body: Body): {
 }
 
 /** Staff pages for surveys: build, invite, remind, revoke, results, tags, exports, outcome. */
-export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'>) {
-  const { db, i18n, now } = services;
+export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now' | 'files'>) {
+  const { db, i18n, now, files } = services;
   return (scope: FastifyInstance) => {
-    const page = (request: FastifyRequest, reply: FastifyReply, name: string, context = {}) =>
-      reply.header('cache-control', 'no-store').render(view(name), { user: request.staffUser, ...context });
+    const page = (request: FastifyRequest, reply: FastifyReply, name: string, context = {}, status = 200) =>
+      reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .render(view(name), { user: request.staffUser, ...context });
     const actor = (request: FastifyRequest) => ({ type: 'staff' as const, id: request.staffUser!.id });
     const surveyOf = async (request: FastifyRequest) => {
       const survey = await store.surveyById(db, request.tenant.id, (request.params as { id: string }).id);
@@ -219,16 +228,28 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
     const settingsPage = (
       request: FastifyRequest,
       reply: FastifyReply,
-      context: { survey?: store.Survey; values: FormValues; errors?: Record<string, string> },
+      context: {
+        survey?: store.Survey;
+        values: FormValues;
+        errors?: Record<string, string>;
+        notice?: string;
+      },
     ) => {
       const e = errorsOf(request, context.errors ?? {});
-      return page(request, reply, 'settings', {
-        survey: context.survey,
-        values: context.values,
-        errors: e.messages,
-        errorSummary: e.summary,
-        types: surveyQuestionTypes.join(', '),
-      }).code(context.errors && Object.keys(context.errors).length ? 400 : 200);
+      return page(
+        request,
+        reply,
+        'settings',
+        {
+          notice: context.notice,
+          survey: context.survey,
+          values: context.values,
+          errors: e.messages,
+          errorSummary: e.summary,
+          types: surveyQuestionTypes.join(', '),
+        },
+        context.errors && Object.keys(context.errors).length ? 400 : 200,
+      );
     };
 
     scope.get('/surveys/new', { config: build }, async (request, reply) =>
@@ -263,7 +284,14 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
 
     scope.get('/surveys/:id', { config: build }, async (request, reply) => {
       const survey = await surveyOf(request);
-      return settingsPage(request, reply, { survey, values: valuesOf(survey) });
+      const session = await request.session();
+      const flash = session.get<string>('surveysFlash');
+      if (flash) session.set('surveysFlash', undefined);
+      return settingsPage(request, reply, {
+        survey,
+        values: valuesOf(survey),
+        ...(flash ? { notice: i18n.t(request.lang)(flash) } : {}),
+      });
     });
 
     scope.post('/surveys/:id', { config: build }, async (request, reply) => {
@@ -295,29 +323,35 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
     ) => {
       const t = i18n.t(request.lang);
       const e = errorsOf(request, extra.errors ?? {});
-      return page(request, reply, 'questions', {
-        survey,
-        title: localise(survey.title, request.lang).text,
-        pages: survey.definition.pages.map((p, i) => ({
-          id: p.id,
-          number: i + 1,
-          questions: p.questions.map((q) => ({
-            id: q.id,
-            label: localise(q.label, request.lang).text,
-            type: t(`surveys.type.${q.type}`),
+      return page(
+        request,
+        reply,
+        'questions',
+        {
+          survey,
+          title: localise(survey.title, request.lang).text,
+          pages: survey.definition.pages.map((p, i) => ({
+            id: p.id,
+            number: i + 1,
+            questions: p.questions.map((q) => ({
+              id: q.id,
+              label: localise(q.label, request.lang).text,
+              type: t(`surveys.type.${q.type}`),
+            })),
           })),
-        })),
-        types: surveyQuestionTypes.map((type) => ({ value: type, text: t(`surveys.type.${type}`) })),
-        values: {
-          page: survey.definition.pages.at(-1)?.id ?? 'new',
-          required: 'yes',
-          min: '1',
-          max: '5',
-          ...extra.values,
+          types: surveyQuestionTypes.map((type) => ({ value: type, text: t(`surveys.type.${type}`) })),
+          values: {
+            page: survey.definition.pages.at(-1)?.id ?? 'new',
+            required: 'yes',
+            min: '1',
+            max: '5',
+            ...extra.values,
+          },
+          errors: e.messages,
+          errorSummary: e.summary,
         },
-        errors: e.messages,
-        errorSummary: e.summary,
-      }).code(e.summary.length ? 400 : 200);
+        e.summary.length ? 400 : 200,
+      );
     };
 
     scope.get('/surveys/:id/questions', { config: build }, async (request, reply) =>
@@ -432,6 +466,51 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
       return reply.redirect(`/staff/surveys/${survey.id}/questions`, 303);
     });
 
+    // A consultation document uploaded as a PDF: kept in the file store, listed on the survey's page.
+    scope.post('/surveys/:id/documents', { config: build }, async (request, reply) => {
+      const survey = await surveyOf(request);
+      const raw = (request.body ?? {}) as Record<string, unknown>;
+      const body = bodyOf(request);
+      const titleEn = one(body, 'document-en', 200);
+      const titleCy = one(body, 'document-cy', 200);
+      const file = raw.document as
+        | { type?: string; filename?: string; toBuffer?: () => Promise<Buffer> }
+        | undefined;
+      const bytes = file?.type === 'file' && file.toBuffer ? await file.toBuffer() : Buffer.alloc(0);
+      const errors: Record<string, string> = {};
+      if (!titleEn) errors['document-en'] = 'surveys.staff.error-document-title';
+      if (!bytes.length) errors.document = 'surveys.staff.error-document-file';
+      else if (sniffMimeType(bytes) !== 'application/pdf')
+        errors.document = 'surveys.staff.error-document-pdf';
+      if (Object.keys(errors).length)
+        return settingsPage(request, reply, {
+          survey,
+          values: { ...valuesOf(survey), 'document-en': titleEn, 'document-cy': titleCy },
+          errors,
+        });
+      await db.transaction(async (tx) => {
+        const stored = await files.put(
+          request.tenant.id,
+          bytes,
+          { filename: file?.filename ?? 'document.pdf', contentType: 'application/pdf' },
+          tx,
+        );
+        await store.addDocument(tx, request.tenant.id, survey.id, {
+          title: localText(titleEn, titleCy),
+          url: `file:${stored.id}`,
+        });
+        await recordAudit(tx, {
+          tenantId: request.tenant.id,
+          actor: actor(request),
+          action: 'survey.document.add',
+          subject: { type: 'survey', id: survey.id },
+          details: { file: stored.id },
+        });
+      });
+      (await request.session()).set('surveysFlash', 'surveys.staff.document-added');
+      return reply.redirect(`/staff/surveys/${survey.id}`, 303);
+    });
+
     // Invitations: who was invited, by list; their names and addresses are personal data, so viewing is audited.
     const invitationsPage = async (
       request: FastifyRequest,
@@ -454,20 +533,26 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
       });
       const e = errorsOf(request, extra.errors ?? {});
       const t = i18n.t(request.lang);
-      return page(request, reply, 'invitations', {
-        survey,
-        title: localise(survey.title, request.lang).text,
-        invitations,
-        rates: (await store.responseRates(db, request.tenant.id, survey.id)).map((r) => ({
-          ...r,
-          rate: r.invited ? Math.round((r.answered / r.invited) * 100) : 0,
-        })),
-        notice: flash ? t(flash.key, flash.params) : saved ? t(saved) : undefined,
-        values: extra.values ?? {},
-        errors: e.messages,
-        errorSummary: e.summary,
-        state: stateOf(survey, now()),
-      }).code(e.summary.length ? 400 : 200);
+      return page(
+        request,
+        reply,
+        'invitations',
+        {
+          survey,
+          title: localise(survey.title, request.lang).text,
+          invitations,
+          rates: (await store.responseRates(db, request.tenant.id, survey.id)).map((r) => ({
+            ...r,
+            rate: r.invited ? Math.round((r.answered / r.invited) * 100) : 0,
+          })),
+          notice: flash ? t(flash.key, flash.params) : saved ? t(saved) : undefined,
+          values: extra.values ?? {},
+          errors: e.messages,
+          errorSummary: e.summary,
+          state: stateOf(survey, now()),
+        },
+        e.summary.length ? 400 : 200,
+      );
     };
 
     scope.get('/surveys/:id/invitations', { config: build }, async (request, reply) =>
@@ -714,13 +799,19 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
       if (publish && stateOf(survey, now()) !== 'closed') errors.publish = 'surveys.staff.error-publish-open';
       if (Object.keys(errors).length) {
         const e = errorsOf(request, errors);
-        return page(request, reply, 'outcome', {
-          survey,
-          title: localise(survey.title, request.lang).text,
-          values,
-          errors: e.messages,
-          errorSummary: e.summary,
-        }).code(400);
+        return page(
+          request,
+          reply,
+          'outcome',
+          {
+            survey,
+            title: localise(survey.title, request.lang).text,
+            values,
+            errors: e.messages,
+            errorSummary: e.summary,
+          },
+          400,
+        );
       }
       await db.transaction(async (tx) => {
         await store.setOutcome(

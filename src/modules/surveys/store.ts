@@ -126,6 +126,18 @@ export async function setDefinition(
   );
 }
 
+export async function addDocument(
+  q: Queryable,
+  tenantId: string,
+  id: string,
+  d: SurveyDocument,
+): Promise<void> {
+  await q.query(
+    `update surveys set documents = documents || $3::jsonb, updated_at = now() where tenant_id = $1 and id = $2`,
+    [tenantId, id, JSON.stringify([d])],
+  );
+}
+
 export async function setOutcome(
   q: Queryable,
   tenantId: string,

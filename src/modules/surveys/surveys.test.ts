@@ -686,6 +686,45 @@ describe('settings, limits, outcomes and My Account', () => {
     assert.equal(after!.pages, 1, 'an empty page goes with its last question');
   });
 
+  it('attaches a PDF as a consultation document, served from the survey’s page', async () => {
+    const id = await surveyId('budget-2027');
+    const page = await admin.get(`/staff/surveys/${id}`);
+    const boundary = '----surveys-doc';
+    const body = (file: string) =>
+      `--${boundary}\r\ncontent-disposition: form-data; name="_csrf"\r\n\r\n${csrfFrom(page.body)}\r\n` +
+      `--${boundary}\r\ncontent-disposition: form-data; name="document-en"\r\n\r\nFull budget book\r\n` +
+      `--${boundary}\r\ncontent-disposition: form-data; name="document"; filename="budget.pdf"\r\ncontent-type: application/pdf\r\n\r\n${file}\r\n` +
+      `--${boundary}--\r\n`;
+    const send = (file: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/staff/surveys/${id}/documents`,
+        headers: {
+          ...riverford,
+          cookie: admin.cookie,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
+        payload: body(file),
+      });
+    const notPdf = await send('just some text');
+    assert.equal(notPdf.statusCode, 400);
+    assert.match(notPdf.body, /href="#document">The file must be a PDF/);
+    const added = await send('%PDF-1.4\n% a tiny test document\n%%EOF');
+    assert.equal(added.statusCode, 303, added.body);
+    const start = await visitor(t, riverford).get('/surveys/budget-2027');
+    const href =
+      /<a class="govuk-link" href="(\/surveys\/budget-2027\/documents\/[0-9a-f-]{36})">Full budget book<\/a>/.exec(
+        start.body,
+      )?.[1];
+    assert.ok(href, 'the document is listed');
+    const pdf = await visitor(t, riverford).get(href);
+    assert.equal(pdf.statusCode, 200);
+    assert.equal(pdf.headers['content-type'], 'application/pdf');
+    assert.match(pdf.body, /^%PDF-1\.4/);
+    const elsewhere = await visitor(t, riverford).get(href.replace('budget-2027', 'library-opening-hours'));
+    assert.equal(elsewhere.statusCode, 404);
+  });
+
   it('skips people already invited when called from another module', async () => {
     const { inviteToSurvey } = await import('./service.ts');
     const result = await inviteToSurvey(db(), {
