@@ -161,6 +161,9 @@ describe('surveys and consultations', () => {
       await audit(phone, 'surveys-hub');
       await clickAndWait(page, page.getByRole('link', { name: 'Riverford budget 2027 to 2028' }));
       await audit(phone, 'surveys-start');
+      await clickAndWait(page, page.getByRole('link', { name: 'Ask for another format' }));
+      await audit(phone, 'surveys-formats');
+      await page.goBack();
       await clickAndWait(page, page.getByRole('button', { name: 'Start now' }));
       assert.equal(path(page), '/surveys/budget-2027/p/priorities');
       for (const [label, position] of [

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
+import { isSingleAddress } from '../../platform/mail/message.ts';
 import { rateLimits } from '../../platform/security/rate-limit.ts';
 import type { AccountsService } from '../accounts/service.ts';
 import type { RawBody } from '../forms/engine/index.ts';
@@ -20,6 +21,7 @@ import { forAccount, hashToken, resumeHash, type Survey, stateOf, submit, whenTe
 import * as store from './store.ts';
 
 const view = (name: string) => `modules/surveys/views/${name}.njk`;
+const alternativeFormats = ['large-print', 'easy-read', 'braille', 'audio', 'language', 'other'] as const;
 
 /** What a visitor's session remembers of each survey: their invitation, or their own resume key. */
 type Remembered = Record<string, { invitationId?: string; key?: string }>;
@@ -33,7 +35,7 @@ interface Respondent {
 /** The public side: the hub, a survey's pages, invitation links, the outcome, My Account's list. */
 export function registerSurveys(
   app: FastifyInstance,
-  services: Pick<Services, 'db' | 'i18n' | 'now' | 'files'> & { accounts: AccountsService },
+  services: Pick<Services, 'db' | 'i18n' | 'now' | 'files' | 'mailer'> & { accounts: AccountsService },
 ): void {
   const { db, i18n, now, accounts } = services;
 
@@ -394,6 +396,80 @@ export function registerSurveys(
       canEdit: survey.allowEdit && open && who?.response?.status === 'submitted',
       closes: survey.closesAt ? whenText(survey.closesAt, request.lang) : undefined,
     });
+  });
+
+  // Another format on request: the council's contact inbox gets the request through the outbox.
+  const formatsPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    survey: Survey,
+    values: Record<string, string> = {},
+    errors: Record<string, string> = {},
+  ) => {
+    const t = i18n.t(request.lang);
+    return reply
+      .code(Object.keys(errors).length ? 400 : 200)
+      .header('cache-control', 'no-store')
+      .render(view('formats'), {
+        survey,
+        surveyTitle: localise(survey.title, request.lang),
+        formats: alternativeFormats.map((f) => ({
+          value: f,
+          text: t(`surveys.formats.${f}`),
+          checked: values.format === f,
+        })),
+        values,
+        errors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, { text: t(v) }])),
+        errorSummary: Object.entries(errors).map(([k, v]) => ({ text: t(v), href: `#${k}` })),
+      });
+  };
+
+  app.get('/surveys/:slug/formats', async (request, reply) =>
+    formatsPage(request, reply, await load(request)),
+  );
+
+  app.post(
+    '/surveys/:slug/formats',
+    { config: { rateLimit: rateLimits.publicPost } },
+    async (request, reply) => {
+      const survey = await load(request);
+      const body = bodyOf(request);
+      const field = (name: string, max: number) =>
+        String(body[name] ?? '')
+          .trim()
+          .slice(0, max);
+      const values = {
+        format: field('format', 40),
+        details: field('details', 1000),
+        email: field('email', 254),
+      };
+      const errors: Record<string, string> = {};
+      if (!alternativeFormats.includes(values.format as (typeof alternativeFormats)[number]))
+        errors.format = 'surveys.formats.error-format';
+      if (values.format === 'language' && !values.details) errors.details = 'surveys.formats.error-language';
+      if (!isSingleAddress(values.email.toLowerCase())) errors.email = 'surveys.formats.error-email';
+      if (Object.keys(errors).length) return formatsPage(request, reply, survey, values, errors);
+      const en = i18n.t('en');
+      await db.transaction((tx) =>
+        services.mailer.send(tx, request.tenant.id, {
+          to: request.tenant.contact.email,
+          subject: en('surveys.formats.mail-subject', { title: localise(survey.title, 'en').text }),
+          text: en('surveys.formats.mail-body', {
+            title: localise(survey.title, 'en').text,
+            format: en(`surveys.formats.${values.format}`),
+            details: values.details || '-',
+            email: values.email.toLowerCase(),
+            language: request.lang === 'cy' ? 'Cymraeg' : 'English',
+          }),
+        }),
+      );
+      return reply.redirect(`/surveys/${survey.slug}/formats/sent`, 303);
+    },
+  );
+
+  app.get('/surveys/:slug/formats/sent', async (request, reply) => {
+    const survey = await load(request);
+    return reply.render(view('formats-sent'), { survey, surveyTitle: localise(survey.title, request.lang) });
   });
 
   app.get('/surveys/:slug/outcome', async (request, reply) => {

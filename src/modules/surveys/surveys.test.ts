@@ -725,6 +725,27 @@ describe('settings, limits, outcomes and My Account', () => {
     assert.equal(elsewhere.statusCode, 404);
   });
 
+  it('takes a request for another format and passes it to the council’s inbox', async () => {
+    const resident = visitor(t, riverford);
+    const empty = await resident.post('/surveys/budget-2027/formats', '/surveys/budget-2027/formats', {
+      format: 'language',
+      email: 'reader@example.com',
+    });
+    assert.equal(empty.statusCode, 400);
+    assert.match(empty.body, /href="#details">Tell us which language you need/);
+    const sent = await resident.post('/surveys/budget-2027/formats', '/surveys/budget-2027/formats', {
+      format: 'language',
+      details: 'Polish',
+      email: 'reader@example.com',
+    });
+    assert.equal(sent.headers.location, '/surveys/budget-2027/formats/sent');
+    const mail = await deliverMail(t, riverford);
+    const request = mail.find((m) => m.subject.startsWith('Alternative format request'));
+    assert.ok(request);
+    assert.equal(request.to, t.app.services.tenants.bySlug('riverford')!.contact.email);
+    assert.match(request.text, /Format: Another language\nDetails: Polish\nSend it to: reader@example\.com/);
+  });
+
   it('skips people already invited when called from another module', async () => {
     const { inviteToSurvey } = await import('./service.ts');
     const result = await inviteToSurvey(db(), {
