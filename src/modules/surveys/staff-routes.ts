@@ -681,6 +681,14 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
       const survey = await surveyOf(request);
       const { lists, ...filter } = await filterOf(request, survey);
       const r = await results(db, survey, filter, request.lang);
+      // Free text can hold personal data even when nobody's name is on it.
+      await recordAudit(db, {
+        tenantId: request.tenant.id,
+        actor: actor(request),
+        action: 'survey.results.view',
+        subject: { type: 'survey', id: survey.id },
+        details: { ...filter },
+      });
       const t = i18n.t(request.lang);
       return page(request, reply, 'results', {
         survey,

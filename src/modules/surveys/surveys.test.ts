@@ -402,6 +402,25 @@ describe('results', () => {
     );
   });
 
+  it('filters by invite list, and records that staff looked', async () => {
+    const id = await surveyId('stakeholder-waste-strategy');
+    const all = (await admin.get(`/staff/surveys/${id}/results.json`)).json();
+    const group = (
+      await admin.get(`/staff/surveys/${id}/results.json?list=${encodeURIComponent('Working group')}`)
+    ).json();
+    const partners = (await admin.get(`/staff/surveys/${id}/results.json?list=Partners`)).json();
+    assert.equal(group.responses, 1);
+    assert.equal(partners.responses, 0);
+    assert.ok(all.responses >= group.responses);
+    assert.equal(group.filter.listName, 'Working group');
+    await admin.get(`/staff/surveys/${id}/results?list=Partners`);
+    const audited = await db().query(
+      `select 1 from audit_log where tenant_id = $1 and action = 'survey.results.view' and subject_id = $2`,
+      [t.tenants.riverford.id, id],
+    );
+    assert.ok(audited.length >= 1);
+  });
+
   it('filters by question', async () => {
     const id = await surveyId('budget-2027');
     const csv = await admin.get(`/staff/surveys/${id}/results.csv?question=councilTax`);
