@@ -377,7 +377,16 @@ export interface Results {
   responses: number;
   charts: Chart[];
   freeText: FreeText[];
+  /** Too few answers to show without pointing at the few people who gave them. */
+  withheld?: boolean;
 }
+
+/**
+ * Fewer anonymous answers than this are not shown where who answered is known (an invite
+ * list, or an invitation-only survey, whose invitations say who has answered): one answer
+ * from a list of one would otherwise name its author.
+ */
+export const smallestAnonymousGroup = 3;
 
 const freeTextTypes = ['text', 'textarea', 'email', 'number', 'date'];
 
@@ -477,6 +486,9 @@ export async function results(
 ): Promise<Results> {
   const t = i18n().t(lang);
   const responses = await store.submittedAnswers(db, survey.tenantId, survey.id, filter.listName);
+  const known = survey.access === 'invitation' || Boolean(filter.listName);
+  if (survey.anonymous && known && responses.length < smallestAnonymousGroup)
+    return { responses: responses.length, charts: [], freeText: [], withheld: true };
   const tags = await store.tagsOf(db, survey.tenantId, survey.id);
   const questions = allQuestions(survey.definition).filter(
     (q) => !filter.questionId || q.id === filter.questionId,
@@ -507,6 +519,7 @@ export function resultsJson(survey: Survey, r: Results, filter: { questionId?: s
     survey: { slug: survey.slug, title: survey.title },
     filter,
     responses: r.responses,
+    ...(r.withheld ? { withheld: true } : {}),
     charts: r.charts,
     freeText: r.freeText.map((f) => ({
       questionId: f.questionId,

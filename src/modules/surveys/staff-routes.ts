@@ -27,6 +27,7 @@ import {
   results,
   resultsCsv,
   resultsJson,
+  smallestAnonymousGroup,
   stateOf,
 } from './service.ts';
 import * as store from './store.ts';
@@ -708,6 +709,8 @@ export function surveysStaffPages(services: Pick<Services, 'db' | 'i18n' | 'now'
           };
         }),
         freeText: r.freeText,
+        withheld: r.withheld,
+        smallest: smallestAnonymousGroup,
         questions: survey.definition.pages.flatMap((p) =>
           p.questions.map((q) => ({
             value: q.id,

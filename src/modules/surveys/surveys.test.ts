@@ -301,7 +301,7 @@ describe('an anonymous invitation survey built by staff', () => {
     await invite(
       'tenants-panel',
       'Tenants',
-      'Dilys Tenant,dilys@tenant.example\nEvan Tenant,evan@tenant.example',
+      'Dilys Tenant,dilys@tenant.example\nEvan Tenant,evan@tenant.example\nFfion Tenant,ffion@tenant.example',
     );
     const link = await invitationLink('dilys@tenant.example');
     const dilys = visitor(t, riverford);
@@ -319,6 +319,21 @@ describe('an anonymous invitation survey built by staff', () => {
     assert.deepEqual(response, { invitation_id: null, account_id: null, person_id: null });
     // One response each: the link again leads to the thank-you page.
     assert.equal((await visitor(t, riverford).get(link)).headers.location, '/surveys/tenants-panel/done');
+
+    // One answer of three invited: too few to show without pointing at Dilys.
+    const early = await admin.get(`/staff/surveys/${id}/results`);
+    assert.match(textOf(early.body), /shown once at least 3 people have answered/);
+    assert.doesNotMatch(early.body, /Repairs take months/);
+    assert.equal((await admin.get(`/staff/surveys/${id}/results.csv`)).body.trim().split('\r\n').length, 1);
+    for (const [email, happy] of [
+      ['evan@tenant.example', 'yes'],
+      ['ffion@tenant.example', 'yes'],
+    ] as const) {
+      const other = visitor(t, riverford);
+      await other.get(await invitationLink(email));
+      await answer(other, '/surveys/tenants-panel/p/views', { happy });
+      await answer(other, '/surveys/tenants-panel/check', {});
+    }
 
     const pages = [
       await admin.get(`/staff/surveys/${id}/results`),
@@ -339,7 +354,7 @@ describe('an anonymous invitation survey built by staff', () => {
 
   it('lets staff tag free text', async () => {
     const [r] = await db().query<{ id: string }>(
-      'select id::text from survey_responses where survey_id = $1',
+      `select id::text from survey_responses where survey_id = $1 and answers->>'why' = 'Repairs take months'`,
       [id],
     );
     const tagged = await admin.post(`/staff/surveys/${id}/results`, `/staff/surveys/${id}/tags`, {
