@@ -35,6 +35,9 @@ import { settingsRoutes } from './modules/settings/routes.ts';
 import { registerSite } from './modules/site/routes.ts';
 import { registerStaff } from './modules/staff/routes.ts';
 import { StaffService } from './modules/staff/service.ts';
+import { registerSurveys } from './modules/surveys/routes.ts';
+import { configureSurveys } from './modules/surveys/service.ts';
+import { surveysStaffPages } from './modules/surveys/staff-routes.ts';
 import { registerCsrf } from './platform/csrf/csrf.ts';
 import { registerErrorHandler } from './platform/errors/handler.ts';
 import { createLocalFileStore } from './platform/files/file-store.ts';
@@ -203,6 +206,8 @@ export async function buildApp(deps: AppDeps) {
   const events = new EventsService({ mailer, i18n, config, tenants });
   registerEvents(app, { ...services, accounts, events });
   registerGroups(app, { ...services, accounts });
+  configureSurveys({ publicOriginTemplate: config.publicOriginTemplate, secret: deps.sessionSecret });
+  registerSurveys(app, { ...services, accounts });
   // After forms: its multipart parser also reads report photos and Open311 posts.
   registerReports(app, services);
   const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
@@ -221,6 +226,7 @@ export async function buildApp(deps: AppDeps) {
       oidcStaffPages({ ...services, oidc }),
       eventsStaffPages({ ...services, events }),
       groupsStaffPages(services),
+      surveysStaffPages(services),
     ],
   });
   if (config.demo) registerDevMailbox(app, services);

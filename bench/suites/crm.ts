@@ -233,6 +233,23 @@ async function seedPeople(db: Database, tenantId: string, n: number, log: (s: st
          from generate_series($1::int, $2::int - 1) as i on conflict do nothing`,
       [start, end, tenantId],
     );
+    // One in fifty is on file twice, as councils find: a slip in the family name, the rest alike.
+    await db.query(
+      `insert into people (tenant_id, id, given_name, family_name, name_key, date_of_birth, postcode)
+       select tenant_id, md5('bench-dup:' || i)::uuid, given_name,
+              left(family_name, 2) || substr(family_name, 4), given_name || ' ' || left(family_name, 2) || substr(family_name, 4),
+              date_of_birth, postcode
+         from people, generate_series($1::int, $2::int - 1) as i
+        where i % 50 = 0 and tenant_id = $3 and id = md5('bench:' || i)::uuid
+       on conflict do nothing`,
+      [start, end, tenantId],
+    );
+    await db.query(
+      `insert into person_phones (tenant_id, person_id, phone)
+       select $3, md5('bench-dup:' || i)::uuid, '07' || lpad((i::bigint * 7919 % 1000000000)::text, 9, '0')
+         from generate_series($1::int, $2::int - 1) as i where i % 50 = 0 on conflict do nothing`,
+      [start, end, tenantId],
+    );
     log(`crm: seeded ${end.toLocaleString('en-GB')} of ${n.toLocaleString('en-GB')} people`);
   }
   await db.query('analyze people');

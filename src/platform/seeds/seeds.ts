@@ -8,6 +8,7 @@ import { oidcSeed } from '../../modules/oidc/seed.ts';
 import { reportsSeed } from '../../modules/reports/seed.ts';
 import { settingsSeed } from '../../modules/settings/seed.ts';
 import { staffSeed } from '../../modules/staff/seed.ts';
+import { surveysSeed } from '../../modules/surveys/seed.ts';
 import type { FileStore } from '../files/file-store.ts';
 import { gazetteerSeed } from '../gazetteer/demo.ts';
 import { councilsSeed } from '../tenancy/demo-councils.ts';
@@ -41,6 +42,7 @@ export const demoSeeds: Seed[] = [
   crmSeed,
   oidcSeed,
   eventsSeed,
+  surveysSeed,
 ];
 
 export async function seedDemo(
