@@ -17,6 +17,9 @@ import { catalogueStaffPages } from './modules/catalogue/staff-routes.ts';
 import { crmStaffPages } from './modules/crm/routes.ts';
 import { registerSatisfaction } from './modules/engagement/routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
+import { registerIdentity, registerIdentityAssets, residentSignInExtras } from './modules/identity/routes.ts';
+import { IdentityService } from './modules/identity/service.ts';
+import { identityStaffPages, staffSignInExtras } from './modules/identity/staff-routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { localInfoStaffPages } from './modules/local-info/staff-routes.ts';
 import { registerReports } from './modules/reports/routes.ts';
@@ -28,6 +31,7 @@ import { StaffService } from './modules/staff/service.ts';
 import { registerCsrf } from './platform/csrf/csrf.ts';
 import { registerErrorHandler } from './platform/errors/handler.ts';
 import { createLocalFileStore } from './platform/files/file-store.ts';
+import { createHttpClient } from './platform/http-client/http-client.ts';
 import { I18n, negotiateLanguage } from './platform/i18n/catalogue.ts';
 import type { Language } from './platform/i18n/local-text.ts';
 import { registerDevMailbox } from './platform/mail/dev-mailbox-routes.ts';
@@ -127,6 +131,8 @@ export async function buildApp(deps: AppDeps) {
       pathname === '/govuk-frontend.min.js' || pathname.startsWith('/assets/images/'),
   });
 
+  await registerIdentityAssets(app);
+
   const platformPaths = ['/healthz', '/readyz', '/metrics', '/assets/'];
   app.addHook('onRequest', async (request, reply) => {
     if (platformPaths.some((p) => request.url === p || (p.endsWith('/') && request.url.startsWith(p))))
@@ -182,16 +188,30 @@ export async function buildApp(deps: AppDeps) {
   registerTracking(app, services);
   registerSatisfaction(app, services);
   const accounts = new AccountsService({ db, oneTimeCodes, now });
+  const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
+  const identity = new IdentityService({
+    db,
+    now,
+    accounts,
+    staff,
+    // OpenID discovery, tokens and userinfo obey the outbound rules of the Contracts table.
+    http: createHttpClient({ demo: config.demo, allowPrivate: config.outboundAllowPrivate }),
+    sessionSecret: deps.sessionSecret,
+    demo: config.demo,
+  });
+  const signInExtras = residentSignInExtras(identity);
   await registerForms(app, { ...services, accounts });
-  registerAccounts(app, { ...services, accounts });
+  registerAccounts(app, { ...services, accounts, signInExtras });
+  registerIdentity(app, { ...services, accounts, identity, signInExtras });
   // After forms: its multipart parser also reads report photos and Open311 posts.
   registerReports(app, services);
-  const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
   const staffNames = (tenantId: string) => staff.names(tenantId);
   registerStaff(app, {
     ...services,
     staff,
+    signInExtras: staffSignInExtras(identity),
     staffPages: [
+      identityStaffPages({ ...services, identity, staff }),
       builderRoutes({ ...services, builder: new FormBuilder({ db, pageCache }), staffNames }),
       settingsRoutes(services),
       reportsStaffPages(services),
