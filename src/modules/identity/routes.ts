@@ -198,9 +198,14 @@ export function registerIdentity(
       parseCredential(bodyOf(request).credential),
       defaultPasskeyName(request),
     );
-    if (added) await identity.residentPasskeyAudit(request, account.id, 'identity.passkey-added');
-    await flash(request, added ? 'identity.passkeys.added' : 'identity.passkeys.error-not-added');
-    return reply.redirect(added ? returnTo : '/account/sign-in-methods', 303);
+    if (!added) {
+      await flash(request, 'identity.passkeys.error-not-added');
+      return reply.redirect('/account/sign-in-methods', 303);
+    }
+    await identity.residentPasskeyAudit(request, account.id, 'identity.passkey-added');
+    // Shown by My Account's own one-off message, wherever the person was going.
+    (await request.session()).set('accountFlash', 'identity.passkeys.added');
+    return reply.redirect(returnTo, 303);
   });
 
   // My Account: ways to sign in.
