@@ -57,6 +57,7 @@ async function sourceStamp(seeded: boolean): Promise<string> {
     '../../src/modules/staff/seed.ts',
     '../../src/modules/reports/demo.ts',
     '../../src/modules/crm/seed.ts',
+    '../../src/modules/identity/seed.ts',
     '../../src/modules/forms/engine/fixtures/missed-bin-collection.json',
     '../../src/modules/forms/engine/fixtures/single-person-discount.json',
     '../../src/modules/forms/demo/index.ts',

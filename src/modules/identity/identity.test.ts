@@ -232,10 +232,10 @@ describe('signing in through an external OpenID provider (GOV.UK One Login playe
     ])
       assert.match(text, message);
     const [n] = await t.app.services.db.query<{ n: number }>(
-      `select count(*)::int as n from identity_providers where tenant_id = $1`,
+      `select count(*)::int as n from identity_providers where tenant_id = $1 and slug not in ('one-login', 'broken', 'gov-uk-one-login')`,
       [t.tenants.northshire.id],
     );
-    assert.equal(n!.n, 2);
+    assert.equal(n!.n, 0);
   });
 
   it("keeps one council's providers from another's residents and staff", async () => {
@@ -246,7 +246,17 @@ describe('signing in through an external OpenID provider (GOV.UK One Login playe
     const riverfordAdmin = await signInStaff(t, riverford, 'admin@riverford.example');
     const list = await riverfordAdmin.get('/staff/identity');
     assert.equal(list.statusCode, 200);
-    assert.match(textOf(list.body), /No providers have been added/);
+    // Its own switched-off One Login entry (the demo seed), none of Northshire's.
+    assert.match(textOf(list.body), /GOV\.UK One Login/);
+    assert.doesNotMatch(
+      list.body,
+      /Broken Login|\/staff\/identity\/(?:[0-9a-f-]{36})">GOV\.UK One Login \(Cymraeg\)/,
+    );
+    const [theirs] = await t.app.services.db.query<{ id: string }>(
+      `select id from identity_providers where tenant_id = $1 and slug = 'one-login'`,
+      [t.tenants.northshire.id],
+    );
+    assert.equal((await riverfordAdmin.get(`/staff/identity/${theirs!.id}`)).statusCode, 404);
   });
 });
 
@@ -361,6 +371,49 @@ describe("staff single sign-on through the council's own provider", () => {
     assert.equal(back.statusCode, 403);
     assert.match(textOf(back.body), /You do not have a staff account here/);
     assert.equal((await who.get('/staff')).headers.location, '/staff/sign-in');
+  });
+});
+
+describe('passkeys over HTTP', () => {
+  it('signs nobody in with an answer that does not verify, and says so on the page', async () => {
+    const resident = visitor(t, northshire);
+    const page = await resident.get('/sign-in/passkey');
+    assert.equal(page.statusCode, 200);
+    // The ceremony's options are on the page for the script; the emailed code is offered beside it.
+    assert.match(
+      page.body,
+      /data-passkey="authenticate" data-options="\{&quot;rpId&quot;:&quot;northshire\.localhost&quot;/,
+    );
+    assert.match(page.body, /src="\/assets\/identity\/passkeys\.js"/);
+    const refused = await resident.post('/sign-in/passkey', '/sign-in/passkey', {
+      credential: JSON.stringify({ id: 'not-a-credential', rawId: 'x', type: 'public-key', response: {} }),
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(textOf(refused.body), /The passkey did not work/);
+    assert.equal((await resident.get('/account')).statusCode, 303);
+  });
+
+  it('serves the passkey scripts from our own origin', async () => {
+    for (const file of ['passkeys.js', 'index.umd.min.js']) {
+      const res = await t.app.inject({ url: `/assets/identity/${file}`, headers: northshire });
+      assert.equal(res.statusCode, 200, file);
+      assert.match(String(res.headers['content-type']), /javascript/);
+    }
+    assert.equal(
+      (await t.app.inject({ url: '/assets/identity/package.json', headers: northshire })).statusCode,
+      404,
+    );
+  });
+
+  it('lists the ways a resident signs in, the emailed code always among them', async () => {
+    const resident = visitor(t, northshire);
+    await signInWithCode(resident, 'methods@example.com');
+    const page = await resident.get('/account/sign-in-methods');
+    assert.equal(page.statusCode, 200);
+    const text = textOf(page.body);
+    assert.match(text, /You can always sign in with a code sent to one of your email addresses/);
+    assert.match(text, /You have not added a passkey/);
+    assert.match(page.body, /href="\/sign-in\/oidc\/one-login\?returnTo=%2Faccount%2Fsign-in-methods"/);
   });
 });
 

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
+import { rateLimits } from '../../platform/security/rate-limit.ts';
 import type { SignInExtras } from '../accounts/routes.ts';
 import { type AccountsService, deviceOf } from '../accounts/service.ts';
 import { parseCredential } from './passkeys.ts';
@@ -152,7 +153,7 @@ export function registerIdentity(
     return passkeySignInPage(request, reply, returnTo);
   });
 
-  app.post('/sign-in/passkey', async (request, reply) => {
+  app.post('/sign-in/passkey', { config: { rateLimit: rateLimits.signIn } }, async (request, reply) => {
     const returnTo = safeReturn(bodyOf(request).returnTo);
     const key = await identity.passkeys.authenticate(
       request,

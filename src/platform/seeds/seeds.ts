@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../../db/database.ts';
 import { catalogueSeed } from '../../modules/catalogue/seed.ts';
 import { crmSeed } from '../../modules/crm/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
+import { identitySeed } from '../../modules/identity/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
 import { reportsSeed } from '../../modules/reports/seed.ts';
 import { settingsSeed } from '../../modules/settings/seed.ts';
@@ -37,6 +38,7 @@ export const demoSeeds: Seed[] = [
   settingsSeed,
   reportsSeed,
   crmSeed,
+  identitySeed,
 ];
 
 export async function seedDemo(
