@@ -37,7 +37,7 @@ async function addProvider(form: Record<string, string>) {
 
 /** The public key shown to the administrator, to register with the provider. */
 function publicJwkFrom(html: string): Record<string, unknown> {
-  const shown = /<pre[^>]*>([\s\S]*?)<\/pre>/.exec(html)?.[1];
+  const shown = /<code id="public-jwk">([\s\S]*?)<\/code>/.exec(html)?.[1];
   assert.ok(shown, 'the public key is shown');
   return JSON.parse(
     shown

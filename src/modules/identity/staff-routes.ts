@@ -294,7 +294,7 @@ export function identityStaffPages(services: Services & { identity: IdentityServ
           request,
           audience === 'staff' ? `/staff/sign-in/sso/${slug}/callback` : `/sign-in/oidc/${slug}/callback`,
         ),
-        publicJwk: existing?.publicJwk ? JSON.stringify(existing.publicJwk, null, 2) : undefined,
+        publicJwk: existing?.publicJwk ? JSON.stringify(existing.publicJwk) : undefined,
         audienceItems: ['residents', 'staff'].map((a) => ({
           value: a,
           text: t(`identity.admin.audience-${a}`),
