@@ -14,6 +14,8 @@ import { parsePairs } from './staff-routes.ts';
 let t: TestApp;
 let admin: Visitor;
 const providers: TestProvider[] = [];
+/** GOV.UK One Login, played by oidc-provider: started by the first suite. */
+let oneLogin: TestProvider;
 
 before(async () => {
   t = await testApp();
@@ -64,8 +66,6 @@ async function signInWithCode(who: Visitor, email: string) {
 }
 
 describe('signing in through an external OpenID provider (GOV.UK One Login played by oidc-provider)', () => {
-  let oneLogin: TestProvider;
-
   before(async () => {
     const port = await reservePort();
     const page = await addProvider({
@@ -413,7 +413,26 @@ describe('passkeys over HTTP', () => {
     const text = textOf(page.body);
     assert.match(text, /You can always sign in with a code sent to one of your email addresses/);
     assert.match(text, /You have not added a passkey/);
-    assert.match(page.body, /href="\/sign-in\/oidc\/one-login\?returnTo=%2Faccount%2Fsign-in-methods"/);
+    assert.match(page.body, /<input type="hidden" name="provider" value="one-login">/);
+
+    // Linking starts only from that form: a link from elsewhere, followed while signed in, attaches nothing.
+    oneLogin.user = {
+      sub: 'urn:fdc:gov.uk:2022:linked-later',
+      email: 'someone.else@example.com',
+      email_verified: true,
+    };
+    assert.equal((await resident.get('/sign-in/oidc/one-login')).headers.location, '/account');
+    const started = await resident.post('/account/sign-in-methods', '/account/identities/link', {
+      provider: 'one-login',
+    });
+    assert.equal(started.statusCode, 303);
+    const back = await resident.get(
+      pathOf(await followProvider(oneLogin, started.headers.location as string)),
+    );
+    assert.equal(back.headers.location, '/account/sign-in-methods');
+    const after = textOf((await resident.get('/account/sign-in-methods')).body);
+    assert.match(after, /Account linked/);
+    assert.match(after, /someone\.else@example\.com/);
   });
 });
 

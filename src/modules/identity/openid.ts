@@ -27,6 +27,8 @@ export interface PendingAuthorization {
   codeVerifier: string;
   redirectUri: string;
   returnTo?: string;
+  /** The signed-in account that asked to link this provider (My Account), if any. */
+  linkTo?: string;
 }
 
 export interface ProvedIdentity {

@@ -239,12 +239,9 @@ export function registerIdentity(
             ? localise(byId.get(l.providerId)!.label, request.lang)
             : { text: l.issuer },
       })),
-      linkable: providerButtons(
-        providers.filter((p) => p.enabled && !linkedProviderIds.has(p.id)),
-        request,
-        '/sign-in/oidc',
-        '/account/sign-in-methods',
-      ),
+      linkable: providers
+        .filter((p) => p.enabled && !linkedProviderIds.has(p.id))
+        .map((p) => ({ slug: p.slug, label: localise(p.label, request.lang) })),
       emails: account.emails,
       options,
       values,
@@ -376,21 +373,46 @@ export function registerIdentity(
     return provider;
   };
 
-  app.get('/sign-in/oidc/:slug', async (request, reply) => {
-    const provider = await residentProvider(request);
-    const returnTo = safeReturn((request.query as { returnTo?: string }).returnTo);
+  /** Sends the person to the provider; linkTo only from the signed-in person's own form (CSRF-checked). */
+  const startAt = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    provider: Provider,
+    returnTo: string | undefined,
+    linkTo?: string,
+  ) => {
     try {
       const started = await identity.openid.start(provider, {
         redirectUri: callbackUri(request, `/sign-in/oidc/${provider.slug}/callback`),
         lang: request.lang,
         ...(returnTo ? { returnTo } : {}),
       });
-      (await request.session()).set('oidcPending', started.pending);
+      (await request.session()).set('oidcPending', { ...started.pending, ...(linkTo ? { linkTo } : {}) });
       return reply.header('cache-control', 'no-store').redirect(started.url, 303);
     } catch (error) {
       if (error instanceof ProviderUnavailable) return providerDown(request, reply, provider, returnTo);
       throw error;
     }
+  };
+
+  app.get('/sign-in/oidc/:slug', async (request, reply) => {
+    const provider = await residentProvider(request);
+    const returnTo = safeReturn((request.query as { returnTo?: string }).returnTo);
+    // Already signed in: a link from another site must not quietly attach an identity.
+    if (await accounts.signedIn(request)) return reply.redirect(returnTo ?? '/account', 303);
+    return startAt(request, reply, provider, returnTo);
+  });
+
+  app.post('/account/identities/link', async (request, reply) => {
+    const account = await requireAccount(request, reply);
+    if (!account) return reply;
+    const provider = await identity.providerBySlug(
+      request.tenant.id,
+      'residents',
+      fieldOf(request, 'provider', 41),
+    );
+    if (!provider) throw notFound();
+    return startAt(request, reply, provider, '/account/sign-in-methods', account.id);
   });
 
   app.get('/sign-in/oidc/:slug/callback', async (request, reply) => {
@@ -421,7 +443,9 @@ export function registerIdentity(
       }
       throw error;
     }
-    const outcome = await identity.residentArrived(request, provider, who, signedIn?.id, pending.returnTo);
+    // Linked to the signed-in account only when that account asked for it, from its own page.
+    const linkTo = pending.linkTo && signedIn?.id === pending.linkTo ? pending.linkTo : undefined;
+    const outcome = await identity.residentArrived(request, provider, who, linkTo, pending.returnTo);
     switch (outcome.status) {
       case 'linked':
         await flash(request, 'identity.providers.linked');

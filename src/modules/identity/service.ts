@@ -338,11 +338,15 @@ export class IdentityService {
   ): Promise<StaffOutcome> {
     const tenantId = request.tenant.id;
     const mapped = mappedRole(provider, who.claims);
+    // The council's own directory issues the address: trusted unless it says otherwise (Entra ID,
+    // for one, sends no email_verified at all).
+    const emailTrusted =
+      Boolean(who.email) && who.claims.email_verified !== false && who.claims.email_verified !== 'false';
     const linkedId = await store.findStaffIdentity(this.#db, tenantId, who.issuer, who.subject);
     let user: StaffUser | undefined;
     if (linkedId) user = await this.#staff.findUser(tenantId, linkedId);
-    else if (who.email && who.emailVerified) user = await this.#staff.findUserByEmail(tenantId, who.email);
-    if (!user && mapped && who.email && who.emailVerified) {
+    else if (who.email && emailTrusted) user = await this.#staff.findUserByEmail(tenantId, who.email);
+    if (!user && mapped && who.email && emailTrusted) {
       const name = [who.givenName, who.familyName].filter(Boolean).join(' ') || who.email;
       user = await this.#staff.createUser(
         undefined,
