@@ -194,6 +194,8 @@ export async function buildApp(deps: AppDeps) {
     now,
     accounts,
     staff,
+    mailer,
+    i18n,
     // OpenID discovery, tokens and userinfo obey the outbound rules of the Contracts table.
     http: createHttpClient({ demo: config.demo, allowPrivate: config.outboundAllowPrivate }),
     sessionSecret: deps.sessionSecret,

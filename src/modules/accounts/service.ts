@@ -143,6 +143,11 @@ export class AccountsService {
     });
   }
 
+  /** The account's proved addresses, for notices about its security. */
+  async emails(tenantId: string, accountId: string): Promise<string[]> {
+    return (await store.findAccount(this.#db, tenantId, accountId))?.emails.map((e) => e.email) ?? [];
+  }
+
   accountIdByEmail(tenantId: string, email: string): Promise<string | undefined> {
     return store.accountIdByEmail(this.#db, tenantId, email);
   }

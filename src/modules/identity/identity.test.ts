@@ -433,6 +433,13 @@ describe('passkeys over HTTP', () => {
     const after = textOf((await resident.get('/account/sign-in-methods')).body);
     assert.match(after, /Account linked/);
     assert.match(after, /someone\.else@example\.com/);
+    // The account's own address hears of the change, through the outbox.
+    const notices = await t.app.services.db.query<{ payload: { subject: string; text: string } }>(
+      `select payload from jobs where kind = 'mail.send' and payload->>'to' = 'methods@example.com'
+        and payload->>'subject' like 'A new way to sign in%'`,
+    );
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!.payload.text, /GOV\.UK One Login/);
   });
 });
 

@@ -9,7 +9,7 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { FastifyRequest } from 'fastify';
-import type { Database } from '../../db/database.ts';
+import type { Database, Queryable } from '../../db/database.ts';
 import * as store from './store.ts';
 
 /** The relying party is the council's own host; the origin is the address the browser used. */
@@ -72,6 +72,8 @@ export class Passkeys {
     owner: store.PasskeyOwner,
     response: unknown,
     name: string,
+    /** More work in the same transaction as the new passkey (a security notice to the owner). */
+    afterInsert?: (tx: Queryable) => Promise<void>,
   ): Promise<boolean> {
     const challenge = await this.#takeChallenge(request, 'register');
     if (!challenge || !isCredential(response)) return false;
@@ -86,19 +88,23 @@ export class Passkeys {
       });
       if (!result.verified) return false;
       const { credential } = result.registrationInfo;
-      return store.insertPasskey(
-        this.#db,
-        request.tenant.id,
-        owner,
-        {
-          credentialId: credential.id,
-          publicKey: Buffer.from(credential.publicKey).toString('base64url'),
-          counter: credential.counter,
-          transports: credential.transports ?? [],
-          name,
-        },
-        this.#now(),
-      );
+      return await this.#db.transaction(async (tx) => {
+        const added = await store.insertPasskey(
+          tx,
+          request.tenant.id,
+          owner,
+          {
+            credentialId: credential.id,
+            publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+            counter: credential.counter,
+            transports: credential.transports ?? [],
+            name,
+          },
+          this.#now(),
+        );
+        if (added && afterInsert) await afterInsert(tx);
+        return added;
+      });
     } catch {
       return false;
     }

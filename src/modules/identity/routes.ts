@@ -193,9 +193,9 @@ export function registerIdentity(
       });
       return reply.redirect(returnTo, 303);
     }
-    const added = await identity.passkeys.register(
+    const added = await identity.addResidentPasskey(
       request,
-      { accountId: account.id },
+      account.id,
       parseCredential(bodyOf(request).credential),
       defaultPasskeyName(request),
     );
@@ -203,7 +203,6 @@ export function registerIdentity(
       await flash(request, 'identity.passkeys.error-not-added');
       return reply.redirect('/account/sign-in-methods', 303);
     }
-    await identity.residentPasskeyAudit(request, account.id, 'identity.passkey-added');
     // Shown by My Account's own one-off message, wherever the person was going.
     (await request.session()).set('accountFlash', 'identity.passkeys.added');
     return reply.redirect(returnTo, 303);
@@ -262,15 +261,14 @@ export function registerIdentity(
     const name = fieldOf(request, 'name', maxNameLength + 1) || defaultPasskeyName(request);
     if (name.length > maxNameLength)
       return methodsPage(request, reply, account, { name: 'identity.passkeys.error-name-long' }, { name });
-    const added = await identity.passkeys.register(
+    const added = await identity.addResidentPasskey(
       request,
-      { accountId: account.id },
+      account.id,
       parseCredential(bodyOf(request).credential),
       name,
     );
     if (!added)
       return methodsPage(request, reply, account, { name: 'identity.passkeys.error-not-added' }, { name });
-    await identity.residentPasskeyAudit(request, account.id, 'identity.passkey-added');
     await flash(request, 'identity.passkeys.added');
     return reply.redirect('/account/sign-in-methods', 303);
   });

@@ -1,7 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import type { Database } from '../../db/database.ts';
+import type { Database, Queryable } from '../../db/database.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import type { HttpClient } from '../../platform/http-client/http-client.ts';
+import type { I18n } from '../../platform/i18n/catalogue.ts';
+import { localise } from '../../platform/i18n/local-text.ts';
+import type { Mailer } from '../../platform/mail/mailer.ts';
 import type { AccountsService } from '../accounts/service.ts';
 import { isRole, type Role, roles } from '../staff/roles.ts';
 import type { StaffService } from '../staff/service.ts';
@@ -56,6 +59,8 @@ export class IdentityService {
   readonly #now: () => Date;
   readonly #accounts: AccountsService;
   readonly #staff: StaffService;
+  readonly #mailer: Mailer;
+  readonly #i18n: I18n;
   readonly #box: SecretBox;
   readonly passkeys: Passkeys;
   readonly openid: OpenIdClients;
@@ -65,6 +70,8 @@ export class IdentityService {
     now: () => Date;
     accounts: AccountsService;
     staff: StaffService;
+    mailer: Mailer;
+    i18n: I18n;
     http: HttpClient;
     sessionSecret: string;
     demo: boolean;
@@ -73,6 +80,8 @@ export class IdentityService {
     this.#now = deps.now;
     this.#accounts = deps.accounts;
     this.#staff = deps.staff;
+    this.#mailer = deps.mailer;
+    this.#i18n = deps.i18n;
     this.#box = new SecretBox(deps.sessionSecret);
     this.passkeys = new Passkeys({ db: deps.db, now: deps.now });
     this.openid = new OpenIdClients({ http: deps.http, box: this.#box, demo: deps.demo, now: deps.now });
@@ -246,7 +255,7 @@ export class IdentityService {
       givenName: who.givenName,
       familyName: who.familyName,
     });
-    await this.#link(request, accountId, provider, who);
+    await this.#link(request, accountId, provider, who, false);
     await this.#accounts.startSession(request, accountId, 'openid', true);
     return { status: 'signed-in', accountId, created: true };
   }
@@ -278,34 +287,67 @@ export class IdentityService {
       givenName: pending.givenName,
       familyName: pending.familyName,
     });
-    await this.#link(request, accountId, provider, { ...who, email: undefined });
+    await this.#link(request, accountId, provider, { ...who, email: undefined }, false);
     await this.#accounts.startSession(request, accountId, 'openid', true);
     return { accountId, created: true };
   }
 
+  /** Links the identity; an account that existed before hears of it by email, in the same transaction. */
   async #link(
     request: FastifyRequest,
     accountId: string,
     provider: store.Provider,
     who: Pick<ProvedIdentity, 'issuer' | 'subject' | 'email'>,
+    notify = true,
   ) {
-    await store.linkAccountIdentity(
-      this.#db,
-      request.tenant.id,
-      {
-        accountId,
-        providerId: provider.id,
-        issuer: who.issuer,
-        subject: who.subject,
-        email: who.email ?? null,
-      },
-      this.#now(),
-    );
+    const emails = notify ? await this.#accounts.emails(request.tenant.id, accountId) : [];
+    await this.#db.transaction(async (tx) => {
+      await store.linkAccountIdentity(
+        tx,
+        request.tenant.id,
+        {
+          accountId,
+          providerId: provider.id,
+          issuer: who.issuer,
+          subject: who.subject,
+          email: who.email ?? null,
+        },
+        this.#now(),
+      );
+      await this.#notice(tx, request, emails, localise(provider.label, request.lang).text);
+    });
     await this.#residentAudit(request, accountId, 'identity.provider-linked', { provider: provider.slug });
+  }
+
+  /** A new passkey for a resident: checked, kept, recorded, and told to them by email. */
+  async addResidentPasskey(request: FastifyRequest, accountId: string, response: unknown, name: string) {
+    const emails = await this.#accounts.emails(request.tenant.id, accountId);
+    const t = this.#i18n.t(request.lang);
+    const added = await this.passkeys.register(request, { accountId }, response, name, (tx) =>
+      this.#notice(tx, request, emails, t('identity.notice.passkey', { name })),
+    );
+    if (added) await this.#residentAudit(request, accountId, 'identity.passkey-added', {});
+    return added;
   }
 
   async residentPasskeyAudit(request: FastifyRequest, accountId: string, action: string) {
     await this.#residentAudit(request, accountId, action, {});
+  }
+
+  /**
+   * "A new way to sign in was added": sent to every address of the account, so that someone
+   * who did not do it finds out (through the outbox, with the change).
+   */
+  async #notice(tx: Queryable, request: FastifyRequest, emails: string[], what: string) {
+    const t = this.#i18n.t(request.lang);
+    const council = localise(request.tenant.name, request.lang).text;
+    for (const to of emails) {
+      await this.#mailer.send(tx, request.tenant.id, {
+        to,
+        subject: t('identity.notice.subject', { council }),
+        text: t('identity.notice.body', { council, what }),
+      });
+    }
   }
 
   async #residentAudit(
