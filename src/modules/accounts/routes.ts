@@ -35,6 +35,8 @@ export interface SignInExtras {
   next(request: FastifyRequest, accountId: string, returnTo: string): Promise<string>;
   /** More for the My Account page (an offer to add a passkey after a sign-in). */
   accountPage(request: FastifyRequest, accountId: string): Promise<Record<string, unknown>>;
+  /** More for "download my data": the account's passkeys and linked accounts. */
+  exportData(request: FastifyRequest, accountId: string): Promise<Record<string, unknown>>;
 }
 
 export function registerAccounts(
@@ -586,7 +588,10 @@ export function registerAccounts(
   app.get('/account/data.json', async (request, reply) => {
     const account = await requireAccount(request, reply);
     if (!account) return reply;
-    const data = await accounts.export(request.tenant.id, account);
+    const data = {
+      ...(await accounts.export(request.tenant.id, account)),
+      ...(services.signInExtras ? await services.signInExtras.exportData(request, account.id) : {}),
+    };
     return reply
       .header('content-disposition', `attachment; filename="my-data-${request.tenant.slug}.json"`)
       .type('application/json; charset=utf-8')

@@ -173,6 +173,13 @@ describe('signing in through an external OpenID provider (GOV.UK One Login playe
     );
     assert.equal(identity!.accountId, before!.id);
     assert.match((await resident.get('/account')).body, /existing@example\.com/);
+    // "Download my data" includes the ways in.
+    const data = (await resident.get('/account/data.json')).json();
+    assert.deepEqual(
+      data.linked_sign_in_accounts.map((l: { issuer: string; email: string }) => [l.issuer, l.email]),
+      [[oneLogin.issuer, 'existing@example.com']],
+    );
+    assert.deepEqual(data.passkeys, []);
   });
 
   it('says plainly when a provider is down and offers the other ways in', async () => {

@@ -86,6 +86,21 @@ export function residentSignInExtras(identity: IdentityService): SignInExtras {
       }
       return returnTo;
     },
+    async exportData(request, accountId) {
+      const [keys, linked] = await Promise.all([
+        identity.passkeys.list(request.tenant.id, { accountId }),
+        identity.identities(request.tenant.id, accountId),
+      ]);
+      return {
+        passkeys: keys.map((k) => ({ name: k.name, created_at: k.createdAt, last_used_at: k.lastUsedAt })),
+        linked_sign_in_accounts: linked.map((l) => ({
+          issuer: l.issuer,
+          email: l.email,
+          created_at: l.createdAt,
+          last_used_at: l.lastUsedAt,
+        })),
+      };
+    },
     async accountPage(request) {
       const session = await request.session();
       if (!session.get('passkeyOffer')) return {};
