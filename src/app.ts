@@ -22,6 +22,9 @@ import { eventsStaffPages } from './modules/events/staff-routes.ts';
 import { registerForms } from './modules/forms/routes.ts';
 import { registerGroups } from './modules/groups/routes.ts';
 import { groupsStaffPages } from './modules/groups/staff-routes.ts';
+import { registerIdentity, registerIdentityAssets, residentSignInExtras } from './modules/identity/routes.ts';
+import { IdentityService } from './modules/identity/service.ts';
+import { identityStaffPages, staffSignInExtras } from './modules/identity/staff-routes.ts';
 import { registerLocalInfo } from './modules/local-info/routes.ts';
 import { localInfoStaffPages } from './modules/local-info/staff-routes.ts';
 import { Providers } from './modules/oidc/provider.ts';
@@ -41,6 +44,7 @@ import { surveysStaffPages } from './modules/surveys/staff-routes.ts';
 import { registerCsrf } from './platform/csrf/csrf.ts';
 import { registerErrorHandler } from './platform/errors/handler.ts';
 import { createLocalFileStore } from './platform/files/file-store.ts';
+import { createHttpClient } from './platform/http-client/http-client.ts';
 import { I18n, negotiateLanguage } from './platform/i18n/catalogue.ts';
 import type { Language } from './platform/i18n/local-text.ts';
 import { registerDevMailbox } from './platform/mail/dev-mailbox-routes.ts';
@@ -140,6 +144,8 @@ export async function buildApp(deps: AppDeps) {
       pathname === '/govuk-frontend.min.js' || pathname.startsWith('/assets/images/'),
   });
 
+  await registerIdentityAssets(app);
+
   const platformPaths = ['/healthz', '/readyz', '/metrics', '/assets/'];
   app.addHook('onRequest', async (request, reply) => {
     if (platformPaths.some((p) => request.url === p || (p.endsWith('/') && request.url.startsWith(p))))
@@ -195,8 +201,23 @@ export async function buildApp(deps: AppDeps) {
   registerTracking(app, services);
   registerSatisfaction(app, services);
   const accounts = new AccountsService({ db, oneTimeCodes, now });
+  const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
+  const identity = new IdentityService({
+    db,
+    now,
+    accounts,
+    staff,
+    mailer,
+    i18n,
+    // OpenID discovery, tokens and userinfo obey the outbound rules of the Contracts table.
+    http: createHttpClient({ demo: config.demo, allowPrivate: config.outboundAllowPrivate }),
+    sessionSecret: deps.sessionSecret,
+    demo: config.demo,
+  });
+  const signInExtras = residentSignInExtras(identity);
   await registerForms(app, { ...services, accounts });
-  registerAccounts(app, { ...services, accounts });
+  registerAccounts(app, { ...services, accounts, signInExtras });
+  registerIdentity(app, { ...services, accounts, identity, signInExtras });
   // Doorstep as OpenID Provider for council apps, one issuer per council, at /oidc.
   const box = new SecretBox(deps.sessionSecret, { demo: config.demo });
   const oidc = new OidcService({ db, box, now });
@@ -210,12 +231,13 @@ export async function buildApp(deps: AppDeps) {
   registerSurveys(app, { ...services, accounts });
   // After forms: its multipart parser also reads report photos and Open311 posts.
   registerReports(app, services);
-  const staff = new StaffService({ db, oneTimeCodes, signer, demo: config.demo, now });
   const staffNames = (tenantId: string) => staff.names(tenantId);
   registerStaff(app, {
     ...services,
     staff,
+    signInExtras: staffSignInExtras(identity),
     staffPages: [
+      identityStaffPages({ ...services, identity, staff }),
       builderRoutes({ ...services, builder: new FormBuilder({ db, pageCache }), staffNames }),
       settingsRoutes(services),
       reportsStaffPages(services),

@@ -60,6 +60,7 @@ async function sourceStamp(seeded: boolean): Promise<string> {
     '../../src/modules/events/seed.ts',
     '../../src/modules/surveys/seed.ts',
     '../../src/modules/oidc/seed.ts',
+    '../../src/modules/identity/seed.ts',
     '../../src/modules/forms/engine/fixtures/missed-bin-collection.json',
     '../../src/modules/forms/engine/fixtures/single-person-discount.json',
     '../../src/modules/forms/demo/index.ts',

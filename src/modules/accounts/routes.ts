@@ -28,7 +28,22 @@ function safeReturn(value: unknown): string | undefined {
   return /^\/(?![/\\])[^\s]*$/.test(s) && s.length < 500 ? s : undefined;
 }
 
-export function registerAccounts(app: FastifyInstance, services: Services & { accounts: AccountsService }) {
+/** What the identity module adds to resident sign-in: more ways in, and what follows one. */
+export interface SignInExtras {
+  /** More for the sign-in page (passkey, OpenID provider buttons). */
+  options(request: FastifyRequest, returnTo: string | undefined): Promise<Record<string, unknown>>;
+  /** Where to go once signed in, given where the person was going (and noting what to offer there). */
+  next(request: FastifyRequest, accountId: string, returnTo: string): Promise<string>;
+  /** More for the My Account page (an offer to add a passkey after a sign-in). */
+  accountPage(request: FastifyRequest, accountId: string): Promise<Record<string, unknown>>;
+  /** More for "download my data": the account's passkeys and linked accounts. */
+  exportData(request: FastifyRequest, accountId: string): Promise<Record<string, unknown>>;
+}
+
+export function registerAccounts(
+  app: FastifyInstance,
+  services: Services & { accounts: AccountsService; signInExtras?: SignInExtras },
+) {
   const { db, i18n, accounts } = services;
 
   const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
@@ -63,7 +78,7 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
 
   // Sign in, or create an account: one emailed code either way.
 
-  const emailPage = (
+  const emailPage = async (
     request: FastifyRequest,
     reply: FastifyReply,
     opts: {
@@ -76,10 +91,15 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
     },
   ) => {
     const errors = opts.errors ?? {};
+    const extras =
+      opts.purpose === 'sign-in' && services.signInExtras
+        ? await services.signInExtras.options(request, opts.returnTo)
+        : {};
     return reply
       .code(opts.status ?? (Object.keys(errors).length ? 400 : 200))
       .header('cache-control', 'no-store')
       .render(view(opts.purpose === 'sign-in' ? 'sign-in' : 'add-email'), {
+        ...extras,
         value: opts.value ?? '',
         returnTo: opts.returnTo,
         ended: opts.ended,
@@ -203,7 +223,13 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
         303,
       );
     }
-    return reply.redirect(pending.returnTo ?? '/account', 303);
+    const returnTo = pending.returnTo ?? '/account';
+    return reply.redirect(
+      account && services.signInExtras
+        ? await services.signInExtras.next(request, account.id, returnTo)
+        : returnTo,
+      303,
+    );
   });
 
   app.post('/sign-out', async (request, reply) => {
@@ -258,6 +284,7 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
     const notice = session.get<string>('accountFlash');
     if (notice) session.set('accountFlash', undefined);
     return reply.render(view('account'), {
+      ...(services.signInExtras ? await services.signInExtras.accountPage(request, account.id) : {}),
       account,
       name: [account.givenName, account.familyName].filter(Boolean).join(' '),
       phone: account.phone ? formatPhone(account.phone) : undefined,
@@ -548,7 +575,12 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
       })),
       activity: activity.map((a) => ({
         at: a.at,
-        what: t(`accounts.activity.${a.action.replace('resident.', '')}`),
+        // The identity module's own actions carry their own texts.
+        what: t(
+          a.action.startsWith('identity.')
+            ? a.action
+            : `accounts.activity.${a.action.replace('resident.', '')}`,
+        ),
       })),
       thisDevice: deviceOf(request.headers['user-agent']),
     });
@@ -564,7 +596,10 @@ export function registerAccounts(app: FastifyInstance, services: Services & { ac
   app.get('/account/data.json', async (request, reply) => {
     const account = await requireAccount(request, reply);
     if (!account) return reply;
-    const data = await accounts.export(request.tenant.id, account);
+    const data = {
+      ...(await accounts.export(request.tenant.id, account)),
+      ...(services.signInExtras ? await services.signInExtras.exportData(request, account.id) : {}),
+    };
     return reply
       .header('content-disposition', `attachment; filename="my-data-${request.tenant.slug}.json"`)
       .type('application/json; charset=utf-8')

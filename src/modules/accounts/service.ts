@@ -126,21 +126,66 @@ export class AccountsService {
       await recordInteraction(tx, tenantId, { channel: 'web', kind: 'sign-in', personId, summary: '' });
       return made;
     });
+    await this.startSession(request, accountId, 'email-code', created);
+    return { status: 'signed-in', accountId, created };
+  }
+
+  /**
+   * Signs the session in to an account, under a new session id: the one way every method
+   * (emailed code, passkey, OpenID provider) ends, so My Account works the same after each.
+   */
+  async startSession(
+    request: FastifyRequest,
+    accountId: string,
+    method: 'email-code' | 'passkey' | 'openid',
+    created = false,
+  ): Promise<void> {
     const session = await request.session();
     session.rotate();
     session.set('resident', {
       accountId,
-      signedInAt: at.getTime(),
+      signedInAt: this.#now().getTime(),
       device: deviceOf(request.headers['user-agent']),
     } satisfies ResidentSession);
     await this.#audit({
-      tenantId,
+      tenantId: request.tenant.id,
       accountId,
       action: created ? 'resident.account-created' : 'resident.signed-in',
       ip: request.ip,
-      details: { method: 'email-code' },
+      details: { method },
     });
-    return { status: 'signed-in', accountId, created };
+  }
+
+  /** The account's proved addresses, for notices about its security. */
+  async emails(tenantId: string, accountId: string): Promise<string[]> {
+    return (await store.findAccount(this.#db, tenantId, accountId))?.emails.map((e) => e.email) ?? [];
+  }
+
+  accountIdByEmail(tenantId: string, email: string): Promise<string | undefined> {
+    return store.accountIdByEmail(this.#db, tenantId, email);
+  }
+
+  /** A new account for someone proved by an OpenID provider, with its verified email if it gave one. */
+  async createAccount(
+    request: FastifyRequest,
+    input: { email?: string | undefined; givenName?: string | undefined; familyName?: string | undefined },
+  ): Promise<string> {
+    const tenantId = request.tenant.id;
+    return this.#db.transaction(async (tx) => {
+      const accountId = await store.createAccount(tx, tenantId, input.email, this.#now(), request.lang, {
+        givenName: input.givenName ?? null,
+        familyName: input.familyName ?? null,
+      });
+      if (input.email) {
+        const personId = await linkContact(tx, tenantId, {
+          email: input.email,
+          accountId,
+          verifiedEmail: true,
+        });
+        await recordInteraction(tx, tenantId, { channel: 'web', kind: 'sign-in', personId, summary: '' });
+      }
+      return accountId;
+    });
   }
 
   /** Proves a further email for the signed-in account. */

@@ -52,16 +52,18 @@ export async function accountIdByEmail(
 export async function createAccount(
   q: Queryable,
   tenantId: string,
-  email: string,
+  email: string | undefined,
   at: Date,
   lang: 'en' | 'cy',
+  names: { givenName: string | null; familyName: string | null } = { givenName: null, familyName: null },
 ): Promise<string> {
   const [row] = await q.query<{ id: string }>(
-    `insert into accounts (tenant_id, preferred_language, created_at, updated_at) values ($1, $2, $3, $3)
-     returning id`,
-    [tenantId, lang, at],
+    `insert into accounts (tenant_id, preferred_language, given_name, family_name, created_at, updated_at)
+     values ($1, $2, $3, $4, $5, $5) returning id`,
+    [tenantId, lang, names.givenName, names.familyName, at],
   );
-  await addEmail(q, tenantId, row!.id, email, at);
+  // Without an email when an OpenID provider proved the person but gave no verified address.
+  if (email) await addEmail(q, tenantId, row!.id, email, at);
   return row!.id;
 }
 

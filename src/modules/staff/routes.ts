@@ -21,6 +21,7 @@ import {
   type StaffSessionState,
   type StaffSignIn,
   secondFactorTriesPerSignIn,
+  startStaffSession,
 } from './service.ts';
 import { countUsersByCouncil, findUserInAnyCouncil, listUsers, type StaffUser } from './store.ts';
 
@@ -72,6 +73,8 @@ export function registerStaff(
     staff: StaffService;
     /** Other modules' /staff pages, added inside this scope so the one permission hook guards them. */
     staffPages?: ((scope: FastifyInstance) => void)[];
+    /** More for the sign-in page: single sign-on buttons (identity module). */
+    signInExtras?: (request: FastifyRequest) => Promise<Record<string, unknown>>;
   },
 ): void {
   const { db, i18n, now, tenants, staff } = services;
@@ -148,7 +151,7 @@ export function registerStaff(
         reply.render(view(name), { user: request.staffUser, ...context });
 
       // Sign-in, step 1: the email address.
-      const emailPage = (
+      const emailPage = async (
         reply: FastifyReply,
         request: FastifyRequest,
         value = '',
@@ -158,7 +161,9 @@ export function registerStaff(
         const t = i18n.t(request.lang);
         const errors = errorsOf({ email: error }, t);
         const ended = (request.query as { ended?: string }).ended;
+        const extras = services.signInExtras ? await services.signInExtras(request) : {};
         return reply.code(status).render(view('sign-in'), {
+          ...extras,
           value,
           error: errors.messages.email,
           errorSummary: errors.summary,
@@ -270,16 +275,7 @@ export function registerStaff(
         user: StaffUser,
         method: StaffSessionState['method'],
       ) => {
-        session.set('staffSignIn', undefined);
-        session.rotate();
-        session.set('staff', {
-          userId: user.id,
-          tenantId: user.tenantId,
-          role: user.role,
-          platformAdmin: user.platformAdmin,
-          signedInAt: now().getTime(),
-          method,
-        } satisfies StaffSessionState);
+        startStaffSession(session, user, method, now());
         await staff.audit(user.tenantId, user, 'staff.signed-in', request.ip, { method });
       };
 
@@ -531,7 +527,10 @@ export function registerStaff(
             hasAuthenticator: staff.hasAuthenticator(subject),
           },
           own,
-          entries: entries.map((e) => ({ ...e, actionText: t(`staff.action.${e.action}`) })),
+          entries: entries.map((e) => ({
+            ...e,
+            actionText: t(e.action.startsWith('identity.') ? e.action : `staff.action.${e.action}`),
+          })),
           roleItems: roles.map((r) => ({
             value: r,
             text: t(`staff.role.${r}`),
@@ -583,7 +582,7 @@ export function registerStaff(
         return page(request, reply, 'activity', {
           entries: entries.map((e) => ({
             ...e,
-            actionText: t(`staff.action.${e.action}`),
+            actionText: t(e.action.startsWith('identity.') ? e.action : `staff.action.${e.action}`),
             subjectName: e.subject.id
               ? (byId.get(e.subject.id)?.email ?? '')
               : t('staff.activity.unknown-address'),

@@ -9,6 +9,7 @@ import type {
 } from '../../platform/one-time-codes/one-time-codes.ts';
 import type { Signer } from '../../platform/security/signer.ts';
 import { type ThrottleLimit, throttleHit } from '../../platform/security/throttle.ts';
+import type { Session } from '../../platform/sessions/sessions.ts';
 import type { Role } from './roles.ts';
 import {
   claimTotpStep,
@@ -62,7 +63,29 @@ export interface StaffSessionState {
   platformAdmin: boolean;
   /** Epoch milliseconds: the absolute limit counts from here. */
   signedInAt: number;
-  method: 'totp' | 'recovery-code';
+  method: 'totp' | 'recovery-code' | 'passkey' | 'sso';
+}
+
+/**
+ * Both factors passed (or the council's own provider vouched for both): the person is signed
+ * in, under a new session id. Every staff sign-in method ends here.
+ */
+export function startStaffSession(
+  session: Session,
+  user: StaffUser,
+  method: StaffSessionState['method'],
+  at: Date,
+): void {
+  session.set('staffSignIn', undefined);
+  session.rotate();
+  session.set('staff', {
+    userId: user.id,
+    tenantId: user.tenantId,
+    role: user.role,
+    platformAdmin: user.platformAdmin,
+    signedInAt: at.getTime(),
+    method,
+  } satisfies StaffSessionState);
 }
 
 export interface StaffServiceDeps {
@@ -326,6 +349,27 @@ export class StaffService {
 
   findUser(tenantId: string, id: string): Promise<StaffUser | undefined> {
     return findUser(this.#db, tenantId, id);
+  }
+
+  findUserByEmail(tenantId: string, email: string): Promise<StaffUser | undefined> {
+    return findUserByEmail(this.#db, tenantId, email);
+  }
+
+  /** A role set from the council's own identity provider (single sign-on), not by a person here. */
+  async mapRole(user: StaffUser, role: Role, ip: string, via: string): Promise<StaffUser> {
+    if (user.role === role) return user;
+    await this.#db.transaction(async (tx) => {
+      await setRole(tx, user.tenantId, user.id, role);
+      await recordAudit(tx, {
+        tenantId: user.tenantId,
+        actor: { type: 'system' },
+        action: 'staff.role-changed',
+        subject: { type: 'staff-user', id: user.id },
+        ip,
+        details: { from: user.role, to: role, via },
+      });
+    });
+    return { ...user, role };
   }
 
   /** An audit entry about a member of staff (subject), by them or by an administrator (actor). */

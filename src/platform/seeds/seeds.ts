@@ -3,6 +3,7 @@ import { catalogueSeed } from '../../modules/catalogue/seed.ts';
 import { crmSeed } from '../../modules/crm/seed.ts';
 import { eventsSeed } from '../../modules/events/seed.ts';
 import { formsSeed } from '../../modules/forms/seed.ts';
+import { identitySeed } from '../../modules/identity/seed.ts';
 import { localInfoSeed } from '../../modules/local-info/demo.ts';
 import { oidcSeed } from '../../modules/oidc/seed.ts';
 import { reportsSeed } from '../../modules/reports/seed.ts';
@@ -43,6 +44,7 @@ export const demoSeeds: Seed[] = [
   oidcSeed,
   eventsSeed,
   surveysSeed,
+  identitySeed,
 ];
 
 export async function seedDemo(
