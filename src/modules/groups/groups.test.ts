@@ -42,6 +42,37 @@ describe('stakeholder groups', () => {
     assert.deepEqual(await groupInvitees(t.app.services.db, t.tenants.northshire.id, groupId), []);
   });
 
+  it('invites the whole group to a survey in one step: each member gets their own link, once', async () => {
+    const page = await staff.get(`/staff/groups/${groupId}`);
+    const surveyId = /<option value="([0-9a-f-]{36})"[^>]*>[^<]*waste strategy/i.exec(page.body)?.[1];
+    assert.ok(surveyId, 'the stakeholder survey is offered');
+    const refused = await staff.post(`/staff/groups/${groupId}`, `/staff/groups/${groupId}/invite-survey`, {
+      survey: 'not-a-survey',
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(textOf(refused.body), /Select a survey by invitation that has not closed/);
+    const sent = await staff.post(`/staff/groups/${groupId}`, `/staff/groups/${groupId}/invite-survey`, {
+      survey: surveyId,
+    });
+    assert.equal(sent.headers.location, `/staff/groups/${groupId}?invited=4`);
+    const links = (await mailbox())
+      .map(
+        (m) => /https?:\/\/[^\s]+\/surveys\/stakeholder-waste-strategy[^\s]*invite=[^\s]+/.exec(m.text)?.[0],
+      )
+      .filter(Boolean);
+    assert.equal(new Set(links).size, 4, 'four members, four links of their own');
+    const opened = await t.app.inject({
+      url: new URL(links[0]!).pathname + new URL(links[0]!).search,
+      headers: riverford,
+    });
+    assert.ok([200, 303].includes(opened.statusCode));
+    // Again: those already invited are not invited twice.
+    const again = await staff.post(`/staff/groups/${groupId}`, `/staff/groups/${groupId}/invite-survey`, {
+      survey: surveyId,
+    });
+    assert.equal(again.headers.location, `/staff/groups/${groupId}?invited=0`);
+  });
+
   it('invites the whole group to a meeting in one step; a member’s link opens the group page', async () => {
     const page = await staff.get(`/staff/groups/${groupId}`);
     assert.equal(page.statusCode, 200);

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.ts';
+import type { Queryable } from '../../db/database.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
@@ -12,6 +13,8 @@ import { localText } from '../builder/edit.ts';
 import { bodyOf } from '../builder/routes.ts';
 import { search } from '../crm/service.ts';
 import { findEvent, listEvents, whenText } from '../events/service.ts';
+import { inviteToSurvey } from '../surveys/service.ts';
+import { listSurveys } from '../surveys/store.ts';
 import {
   addMember,
   crmRecordExists,
@@ -19,6 +22,7 @@ import {
   documentsOf,
   findGroup,
   groupBySlug,
+  groupInvitees,
   insertDocument,
   insertGroup,
   inviteGroupToEvent,
@@ -138,7 +142,7 @@ export function groupsStaffPages(services: Services) {
       const group = await groupOf(request);
       const q = String((request.query as { q?: string }).q ?? '').slice(0, 200);
       const at = now();
-      const [members, requests, documents, events, found] = await db.transaction(async (tx) => {
+      const [members, requests, documents, events, found, surveys] = await db.transaction(async (tx) => {
         await audit(request, tx, 'view', group.id, { what: 'members' });
         return Promise.all([
           membersOf(tx, request.tenant.id, group.id),
@@ -146,6 +150,7 @@ export function groupsStaffPages(services: Services) {
           documentsOf(tx, request.tenant.id, group.id),
           listEvents(tx, request.tenant.id),
           q.trim().length >= 2 ? search(tx, request.tenant.id, q) : Promise.resolve([]),
+          invitationSurveys(tx, request.tenant.id, at),
         ]);
       });
       const told = (request.query as { invited?: string }).invited;
@@ -168,6 +173,7 @@ export function groupsStaffPages(services: Services) {
               value: e.id,
               text: `${localise(e.title, request.lang).text} (${whenText(e, request.lang)})`,
             })),
+          surveys: surveys.map((v) => ({ value: v.id, text: localise(v.title, request.lang).text })),
           q,
           results: found
             .filter((r) => r.kind === 'person' || r.kind === 'organisation')
@@ -281,6 +287,27 @@ export function groupsStaffPages(services: Services) {
       return reply.redirect(`/staff/groups/${group.id}`, 303);
     });
 
+    // Invite the whole group to a survey: each member's own link, one response each.
+    scope.post('/groups/:id/invite-survey', { config }, async (request, reply) => {
+      const group = await groupOf(request);
+      const surveyId = one(bodyOf(request), 'survey', 40);
+      const survey = (await invitationSurveys(db, request.tenant.id, now())).find((v) => v.id === surveyId);
+      if (!survey) return groupPage(request, reply, { survey: t(request)('groups.staff.error.survey') });
+      const invited = await db.transaction(async (tx) => {
+        const invitees = await groupInvitees(tx, request.tenant.id, group.id);
+        const result = await inviteToSurvey(tx, {
+          tenantId: request.tenant.id,
+          surveyId: survey.id,
+          listName: localise(group.name, 'en').text,
+          invitees,
+          now: now(),
+        });
+        await audit(request, tx, 'group.invited', group.id, { survey: survey.id, ...result });
+        return result.invited;
+      });
+      return reply.redirect(`/staff/groups/${group.id}?invited=${invited}`, 303);
+    });
+
     scope.post('/groups/:id/invite', { config }, async (request, reply) => {
       const group = await groupOf(request);
       const eventId = one(bodyOf(request), 'event', 40);
@@ -295,4 +322,11 @@ export function groupsStaffPages(services: Services) {
       return reply.redirect(`/staff/groups/${group.id}?invited=${invited}`, 303);
     });
   };
+}
+
+/** Surveys a group can be invited to: by invitation, and not yet closed. */
+async function invitationSurveys(q: Queryable, tenantId: string, at: Date) {
+  return (await listSurveys(q, tenantId)).filter(
+    (v) => v.access === 'invitation' && (!v.closesAt || v.closesAt > at),
+  );
 }
