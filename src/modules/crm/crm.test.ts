@@ -148,6 +148,38 @@ describe('people and the timeline', () => {
     assert.notEqual(crossed.statusCode, 200);
   });
 
+  it('adds a contact to an organisation after finding them by a mistyped name; another council’s person cannot be added', async () => {
+    const made = await agent.post('/staff/organisations/new', '/staff/organisations', {
+      name: 'Riverford Allotment Society',
+      kind: 'charity',
+      email: 'hello@allotments.example',
+    });
+    assert.equal(made.statusCode, 303);
+    const orgPage = made.headers.location as string;
+    const found = await agent.get(`${orgPage}?q=${encodeURIComponent('Aled Prichard')}`);
+    assert.match(textOf(found.body), /Aled Pritchard/);
+    const added = await agent.post(`${orgPage}?q=Aled`, `${orgPage}/contacts`, {
+      personId,
+      role: 'Secretary',
+    });
+    assert.equal(added.statusCode, 303);
+    assert.match(textOf((await agent.get(orgPage)).body), /Aled Pritchard · Secretary/);
+    const { db } = t.app.services;
+    const [stranger] = await db.query<{ id: string }>(
+      `insert into people (tenant_id, given_name, family_name, name_key) values ($1, 'Nia', 'Hughes', 'nia hughes') returning id`,
+      [t.tenants.northshire.id],
+    );
+    const refused = await agent.post(orgPage, `${orgPage}/contacts`, { personId: stranger!.id, role: '' });
+    assert.equal(refused.statusCode, 404);
+    const orgId = orgPage.split('/').at(-1)!;
+    const audited = await listAudit(db, riverfordId, {
+      subjectType: 'organisation',
+      subjectId: orgId,
+      limit: 10,
+    });
+    assert.equal(audited.filter((e) => e.action === 'crm.organisation.contact-add').length, 1);
+  });
+
   it('refuses a case officer without the contacts permission', async () => {
     const officer = await signInStaff(t, riverford, 'officer@riverford.example');
     assert.equal((await officer.get(`/staff/people/${personId}`)).statusCode, 403);

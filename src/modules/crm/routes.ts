@@ -492,11 +492,24 @@ export function crmStaffPages(services: Services) {
         reason: reasonOf(request),
         ip: request.ip,
       });
-      const [contacts, entries] = await Promise.all([
+      // Adding a contact: find the person first, with the one search box's forgiving match.
+      const q = String((request.query as { q?: string }).q ?? '').slice(0, 200);
+      const [contacts, entries, found] = await Promise.all([
         organisationContacts(db, tenantId, organisation.id),
         timeline(db, tenantId, { organisationId: organisation.id }),
+        q.trim().length >= 2 ? search(db, tenantId, q) : Promise.resolve([]),
       ]);
-      return page(request, reply, 'organisation', { organisation, contacts, entries });
+      const people = found.flatMap((r) => (r.kind === 'person' ? [r.person] : [])).slice(0, 10);
+      if (q.trim().length >= 2)
+        await recordAudit(db, {
+          tenantId,
+          actor: actor(request),
+          action: 'crm.search',
+          subject: { type: 'person' },
+          reason: 'organisation contact',
+          ip: request.ip,
+        });
+      return page(request, reply, 'organisation', { organisation, contacts, entries, q, people });
     });
 
     scope.post(
@@ -509,7 +522,17 @@ export function crmStaffPages(services: Services) {
         if (!organisation) throw notFound();
         const person = await findPerson(db, tenantId, field(request, 'personId', 40));
         if (!person) throw notFound();
-        await addOrganisationContact(db, tenantId, organisation.id, person.id, field(request, 'role', 100));
+        await db.transaction(async (tx) => {
+          await addOrganisationContact(tx, tenantId, organisation.id, person.id, field(request, 'role', 100));
+          await recordAudit(tx, {
+            tenantId,
+            actor: actor(request),
+            action: 'crm.organisation.contact-add',
+            subject: { type: 'organisation', id: organisation.id },
+            ip: request.ip,
+            details: { person: person.id },
+          });
+        });
         return reply.redirect(`/staff/organisations/${organisation.id}`, 303);
       },
     );
