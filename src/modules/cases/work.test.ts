@@ -225,7 +225,9 @@ describe('working cases', () => {
       ['evidence', 'evidence'],
     );
     assert.equal(await files.get(tenantId, letter.fileId), undefined);
-    assert.equal((await officer.get(`${page}/documents/${letter.id}/1`)).statusCode, 404);
+    // Housekeeping three years on also ended every session: another officer signs in to look.
+    const admin = await signInStaff(t, riverford, 'admin@riverford.example');
+    assert.equal((await admin.get(`${page}/documents/${letter.id}/1`)).statusCode, 404);
     const expired = (
       await listAudit(db, tenantId, { subjectType: 'case', subjectId: caseId, limit: 50 })
     ).filter((e) => e.action === 'case.document.expired');
