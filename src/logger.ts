@@ -3,7 +3,8 @@ import type { Config } from './config.ts';
 
 /**
  * JSON logs without personal data: request lines carry method, route pattern, status and
- * timing, never query strings (postcodes, emails), cookies, headers or client addresses.
+ * timing, never paths or query strings (tokens, postcodes, emails), cookies, headers or
+ * client addresses.
  */
 export function createLoggerOptions(config: Pick<Config, 'logLevel'>) {
   return {
@@ -12,8 +13,8 @@ export function createLoggerOptions(config: Pick<Config, 'logLevel'>) {
       req: (req: { method: string; url: string; routeOptions?: { url?: string }; id: string }) => ({
         id: req.id,
         method: req.method,
+        // The pattern, never the path: a path may carry a credential (an event registration's link).
         route: req.routeOptions?.url,
-        path: req.url.split('?')[0],
       }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
       err: pino.stdSerializers.err,

@@ -237,6 +237,38 @@ describe('capacity and the wait list', () => {
     assert.equal(reminders('person0@example.com').length, 2);
   });
 
+  it('gives places freed while registration was closed to those waiting, before any newcomer, on reopening', async () => {
+    const id = await createEvent({
+      slug: 'compost-workshop',
+      titleEn: 'Compost workshop',
+      capacity: '2',
+      'date-day': '15',
+      'date-month': '7',
+      'date-year': '2027',
+    });
+    const links: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { response } = await register('compost-workshop', `Gardener ${i}`, `gardener${i}@example.com`);
+      links.push(String(response.headers.location));
+    }
+    const page = `/staff/events/${id}`;
+    assert.equal((await staff.post(page, `${page}/registration`, { open: 'no' })).statusCode, 303);
+    const leaver = visitor(t, riverford);
+    assert.equal((await leaver.post(`${links[0]}/cancel`, `${links[0]}/cancel`, {})).statusCode, 303);
+    assert.equal((await staff.post(page, `${page}/registration`, { open: 'yes' })).statusCode, 303);
+    const status = async (email: string) =>
+      (
+        await t.app.services.db.query<{ status: string }>(
+          'select status from event_registrations where event_id = $1 and email = $2',
+          [id, email],
+        )
+      )[0]?.status;
+    assert.equal(await status('gardener2@example.com'), 'confirmed');
+    const { response } = await register('compost-workshop', 'Late comer', 'late@example.com');
+    assert.equal(response.statusCode, 303);
+    assert.equal(await status('late@example.com'), 'waiting');
+  });
+
   it('never overbooks when 100 people register at once for the last 10 places', async () => {
     const id = await createEvent({
       slug: 'last-places',

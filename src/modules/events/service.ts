@@ -442,10 +442,12 @@ export class EventsService {
     return told;
   }
 
-  async setOpen(tx: Queryable, tenantId: string, eventId: string, open: boolean): Promise<void> {
-    const event = await lockEvent(tx, tenantId, eventId);
+  async setOpen(tx: Queryable, tenant: Tenant, eventId: string, open: boolean, now: Date): Promise<void> {
+    const event = await lockEvent(tx, tenant.id, eventId);
     if (!event || event.status === 'cancelled') return;
-    await setEventStatus(tx, tenantId, eventId, open ? 'open' : 'closed', false);
+    await setEventStatus(tx, tenant.id, eventId, open ? 'open' : 'closed', false);
+    // Places freed while registration was closed go to those waiting before any newcomer.
+    if (open) await this.#promote(tx, tenant, { ...event, status: 'open' }, now);
   }
 
   async markAttendance(tx: Queryable, tenantId: string, event: EventRow, attended: readonly string[]) {

@@ -281,7 +281,7 @@ export function eventsStaffPages(services: Services & { events: EventsService })
       const event = await eventOf(request);
       const open = one(bodyOf(request), 'open') === 'yes';
       await db.transaction(async (tx) => {
-        await events.setOpen(tx, request.tenant.id, event.id, open);
+        await events.setOpen(tx, request.tenant, event.id, open, now());
         await audit(request, tx, open ? 'event.opened' : 'event.closed', event.id);
       });
       return reply.redirect(`/staff/events/${event.id}?saved=1`, 303);

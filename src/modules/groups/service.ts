@@ -84,9 +84,9 @@ export async function decide(
 ): Promise<MembershipRequest | undefined> {
   let personId: string | null = null;
   const t = (lang: Language) => deps.i18n.t(lang);
+  const pending = await findRequest(tx, tenant.id, requestId);
+  if (pending?.status !== 'pending' || pending.groupId !== group.id) return undefined;
   if (approve) {
-    const pending = await findRequest(tx, tenant.id, requestId);
-    if (pending?.status !== 'pending' || pending.groupId !== group.id) return undefined;
     const [given, ...rest] = pending.name.trim().split(/\s+/);
     personId =
       (await linkContact(tx, tenant.id, {

@@ -387,7 +387,11 @@ export class IdentityService {
     const linkedId = await store.findStaffIdentity(this.#db, tenantId, who.issuer, who.subject);
     let user: StaffUser | undefined;
     if (linkedId) user = await this.#staff.findUser(tenantId, linkedId);
-    else if (who.email && emailTrusted) user = await this.#staff.findUserByEmail(tenantId, who.email);
+    else if (who.email && emailTrusted) {
+      user = await this.#staff.findUserByEmail(tenantId, who.email);
+      // A council's directory cannot claim a platform administrator by address alone.
+      if (user?.platformAdmin) return { status: 'unknown' };
+    }
     if (!user && mapped && who.email && emailTrusted) {
       const name = [who.givenName, who.familyName].filter(Boolean).join(' ') || who.email;
       user = await this.#staff.createUser(

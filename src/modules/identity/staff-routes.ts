@@ -125,8 +125,9 @@ export function identityStaffPages(services: Services & { identity: IdentityServ
         return ssoProblem(request, reply, provider, 'unknown', 403);
       }
       const user = outcome.user;
-      if (provider.trustSecondFactor) {
-        // The administrator chose to rely on the provider's own second factor.
+      if (provider.trustSecondFactor && !user.platformAdmin) {
+        // The administrator chose to rely on the provider's own second factor (never for a
+        // platform administrator, whose rights reach beyond this council).
         startStaffSession(session, user, 'sso', now());
         await staff.audit(user.tenantId, user, 'staff.signed-in', request.ip, {
           method: 'sso',

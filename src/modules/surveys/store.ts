@@ -106,7 +106,11 @@ export async function updateSurvey(
 ): Promise<boolean> {
   const rows = await q.query(
     `update surveys set slug = $3, kind = $4, title = $5::jsonb, description = $6::jsonb, definition = $7::jsonb,
-       access = $8, anonymous = $9, allow_edit = $10, opens_at = $11, closes_at = $12, response_limit = $13,
+       access = $8,
+       -- Anonymity is promised to whoever started answering: fixed once a response exists.
+       anonymous = case when exists (select 1 from survey_responses r where r.tenant_id = $1 and r.survey_id = $2)
+                        then anonymous else $9 end,
+       allow_edit = $10, opens_at = $11, closes_at = $12, response_limit = $13,
        documents = $14::jsonb, alternative_formats = $15::jsonb, updated_at = now()
      where tenant_id = $1 and id = $2 returning id`,
     [tenantId, id, ...fieldValues(f)],
