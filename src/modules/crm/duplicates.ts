@@ -4,9 +4,11 @@ import {
   candidatePairs,
   compare,
   type Evidence,
+  eachCandidatePair,
   estimate,
   type MatchRecord,
   type Model,
+  sampleComparisons,
   score,
   toRecord,
 } from './matching/model.ts';
@@ -408,15 +410,16 @@ export async function runPeopleMatch(
     after = rows.at(-1)!.id;
     if (options.signal?.aborted) return { pairs: 0, finished: false };
   }
-  const pairs = candidatePairs(records);
-  options.log(`${pairs.length} candidate pairs`);
-  const comparisons = pairs.map(([a, b]) => compare(records[a]!, records[b]!));
+  // Streamed twice (a count with a sample for the model, then the scoring): a million people
+  // give more pairs than memory should hold at once.
+  const { count, sample } = sampleComparisons(records);
+  options.log(`${count} candidate pairs`);
   const [open] = await db.query<{ id: string; model: Model | null; done: number }>(
     `select id::text as id, model, pairs as done from person_match_runs
       where tenant_id = $1 and finished_at is null order by id desc limit 1`,
     [tenantId],
   );
-  const model = open?.model ?? estimate(records, comparisons);
+  const model = open?.model ?? estimate(records, sample);
   const runId =
     open?.id ??
     (
@@ -427,18 +430,23 @@ export async function runPeopleMatch(
     )[0]!.id;
   // Pairs come in a fixed order (records by id, blocks by first sight): the count done is a place.
   let done = open?.done ?? 0;
-  if (done > pairs.length) done = 0;
+  if (done > count) done = 0;
   const batch = 2000;
   let kept = 0;
-  for (let start = done; start < pairs.length; start += batch) {
+  const pairs = eachCandidatePair(records);
+  for (let skipped = 0; skipped < done && !pairs.next().done; skipped++);
+  for (let start = done; start < count; start += batch) {
     if (options.signal?.aborted) {
-      options.log(`stopped after ${start} of ${pairs.length} pairs; run again to carry on`);
+      options.log(`stopped after ${start} of ${count} pairs; run again to carry on`);
       return { pairs: kept, finished: false };
     }
+    const end = Math.min(start + batch, count);
     await db.transaction(async (tx) => {
-      for (let i = start; i < Math.min(start + batch, pairs.length); i++) {
-        const [a, b] = pairs[i]!;
-        const result = score(model, records[a]!, records[b]!, comparisons[i]);
+      for (let i = start; i < end; i++) {
+        const next = pairs.next();
+        if (next.done) break;
+        const [a, b] = next.value;
+        const result = score(model, records[a]!, records[b]!);
         if (result.score < reviewThreshold) continue;
         await saveCandidate(tx, tenantId, records[a]!.id, records[b]!.id, result.score, result.evidence);
         kept++;
@@ -446,10 +454,10 @@ export async function runPeopleMatch(
       await tx.query('update person_match_runs set pairs = $3 where tenant_id = $1 and id = $2', [
         tenantId,
         runId,
-        Math.min(start + batch, pairs.length),
+        end,
       ]);
     });
-    options.log(`scored ${Math.min(start + batch, pairs.length)} of ${pairs.length} pairs`);
+    options.log(`scored ${end} of ${count} pairs`);
   }
   await db.query('update person_match_runs set finished_at = now() where tenant_id = $1 and id = $2', [
     tenantId,

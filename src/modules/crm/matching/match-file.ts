@@ -1,7 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { readCsv } from '../../../platform/gazetteer/csv.ts';
 import { normalisePhone } from '../contact.ts';
-import { candidatePairs, compare, estimate, type MatchRecord, score, toRecord } from './model.ts';
+import {
+  eachCandidatePair,
+  estimate,
+  type MatchRecord,
+  sampleComparisons,
+  score,
+  toRecord,
+} from './model.ts';
 
 /**
  * `people:match FILE.csv`: scores every candidate pair of a file's records. Columns are
@@ -57,17 +64,17 @@ export function matchRecords(
   threshold: number,
   log: (line: string) => void,
 ): { a: string; b: string; score: number }[] {
-  const pairs = candidatePairs(records);
-  log(`${records.length} records, ${pairs.length} candidate pairs`);
-  const comparisons = pairs.map(([a, b]) => compare(records[a]!, records[b]!));
+  const { count, sample } = sampleComparisons(records);
+  log(`${records.length} records, ${count} candidate pairs`);
   log('estimating m and u (EM)');
-  const model = estimate(records, comparisons);
+  const model = estimate(records, sample);
   log(`lambda ${model.lambda.toFixed(4)}`);
   const out: { a: string; b: string; score: number }[] = [];
-  pairs.forEach(([a, b], i) => {
-    const s = score(model, records[a]!, records[b]!, comparisons[i]).score;
+  let i = 0;
+  for (const [a, b] of eachCandidatePair(records)) {
+    const s = score(model, records[a]!, records[b]!).score;
     if (s >= threshold) out.push({ a: records[a]!.id, b: records[b]!.id, score: s });
-    if ((i + 1) % 500000 === 0) log(`scored ${i + 1} of ${pairs.length} pairs`);
-  });
+    if (++i % 500000 === 0) log(`scored ${i} of ${count} pairs`);
+  }
   return out;
 }

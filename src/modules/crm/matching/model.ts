@@ -294,33 +294,67 @@ export function blockingKeys(r: MatchRecord): string[] {
   return [...new Set(keys)];
 }
 
-/** Candidate pairs (indexes, a < b) from records sharing a blocking key; huge blocks are skipped. */
-export function candidatePairs(records: readonly MatchRecord[], maxBlock = 200): [number, number][] {
+/**
+ * Candidate pairs (indexes, a < b) from records sharing a blocking key; huge blocks are
+ * skipped. Each pair comes once, from the first key both records share whose block is
+ * compared, so no set of pairs already seen is kept: a million people give tens of millions
+ * of pairs, more than a Set can hold. Streamed, in the same order every run.
+ */
+export function* eachCandidatePair(
+  records: readonly MatchRecord[],
+  maxBlock = 200,
+): Generator<[number, number]> {
+  const keysOf = records.map((r) => blockingKeys(r));
   const blocks = new Map<string, number[]>();
-  records.forEach((r, i) => {
-    for (const k of blockingKeys(r)) {
+  keysOf.forEach((keys, i) => {
+    for (const k of keys) {
       const list = blocks.get(k);
       if (list) list.push(i);
       else blocks.set(k, [i]);
     }
   });
-  const seen = new Set<number>();
-  const pairs: [number, number][] = [];
-  const n = records.length;
-  for (const list of blocks.values()) {
+  const compared = (k: string) => {
+    const size = blocks.get(k)!.length;
+    return size >= 2 && size <= maxBlock;
+  };
+  for (const [key, list] of blocks) {
     if (list.length < 2 || list.length > maxBlock) continue;
     for (let x = 0; x < list.length; x++)
       for (let y = x + 1; y < list.length; y++) {
         const a = Math.min(list[x]!, list[y]!);
         const b = Math.max(list[x]!, list[y]!);
         if (a === b) continue;
-        const key = a * n + b;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        pairs.push([a, b]);
+        const theirs = keysOf[b]!;
+        const first = keysOf[a]!.find((k) => theirs.includes(k) && compared(k));
+        if (first === key) yield [a, b];
       }
   }
-  return pairs;
+}
+
+export function candidatePairs(records: readonly MatchRecord[], maxBlock = 200): [number, number][] {
+  return [...eachCandidatePair(records, maxBlock)];
+}
+
+/**
+ * Counts the candidate pairs and keeps a fair sample of their comparisons (reservoir), for
+ * EM: the model is estimated without holding every comparison in memory.
+ */
+export function sampleComparisons(
+  records: readonly MatchRecord[],
+  size = 200_000,
+): { count: number; sample: Comparison[] } {
+  const random = mulberry32(7);
+  const sample: Comparison[] = [];
+  let count = 0;
+  for (const [a, b] of eachCandidatePair(records)) {
+    count++;
+    if (sample.length < size) sample.push(compare(records[a]!, records[b]!));
+    else {
+      const slot = Math.floor(random() * count);
+      if (slot < size) sample[slot] = compare(records[a]!, records[b]!);
+    }
+  }
+  return { count, sample };
 }
 
 /** A small seeded random number generator: the same estimate every run. */
