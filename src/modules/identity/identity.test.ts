@@ -180,6 +180,26 @@ describe('signing in through an external OpenID provider (GOV.UK One Login playe
       [[oneLogin.issuer, 'existing@example.com']],
     );
     assert.deepEqual(data.passkeys, []);
+
+    // With no email left, this linked account is the only way in: it cannot be removed.
+    await t.app.services.db.query('delete from account_emails where tenant_id = $1 and account_id = $2', [
+      t.tenants.northshire.id,
+      before!.id,
+    ]);
+    const refused = await resident.post('/account/sign-in-methods', '/account/identities/remove', {
+      issuer: oneLogin.issuer,
+      subject: 'urn:fdc:gov.uk:2022:second',
+    });
+    assert.equal(refused.headers.location, '/account/sign-in-methods');
+    assert.match(
+      textOf((await resident.get('/account/sign-in-methods')).body),
+      /This is your only way to sign in/,
+    );
+    const [still] = await t.app.services.db.query<{ n: number }>(
+      'select count(*)::int as n from account_identities where tenant_id = $1 and account_id = $2',
+      [t.tenants.northshire.id, before!.id],
+    );
+    assert.equal(still!.n, 1);
   });
 
   it('says plainly when a provider is down and offers the other ways in', async () => {

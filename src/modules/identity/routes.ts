@@ -336,6 +336,10 @@ export function registerIdentity(
     const account = await requireAccount(request, reply);
     if (!account) return reply;
     const key = await ownPasskey(request, account.id);
+    if (!(await identity.keepsAWayIn(request.tenant.id, account.id, 'passkey'))) {
+      await flash(request, 'identity.methods.error-last');
+      return reply.redirect('/account/sign-in-methods', 303);
+    }
     await identity.passkeys.remove(request.tenant.id, { accountId: account.id }, key.id);
     await identity.residentPasskeyAudit(request, account.id, 'identity.passkey-removed');
     await flash(request, 'identity.passkeys.removed');
@@ -345,6 +349,10 @@ export function registerIdentity(
   app.post('/account/identities/remove', async (request, reply) => {
     const account = await requireAccount(request, reply);
     if (!account) return reply;
+    if (!(await identity.keepsAWayIn(request.tenant.id, account.id, 'identity'))) {
+      await flash(request, 'identity.methods.error-last');
+      return reply.redirect('/account/sign-in-methods', 303);
+    }
     const removed = await identity.unlink(
       request,
       account.id,

@@ -192,7 +192,27 @@ export class IdentityService {
     return store.listAccountIdentities(this.#db, tenantId, accountId);
   }
 
+  /**
+   * Whether the account keeps another way in once one method goes: an email (the code always
+   * works), a passkey, or another linked account. An account is never left unreachable.
+   */
+  async keepsAWayIn(tenantId: string, accountId: string, losing: 'passkey' | 'identity'): Promise<boolean> {
+    const [emails, passkeys, identities] = await Promise.all([
+      this.#accounts.emails(tenantId, accountId),
+      this.passkeys.list(tenantId, { accountId }),
+      this.identities(tenantId, accountId),
+    ]);
+    const left =
+      emails.length +
+      passkeys.length -
+      (losing === 'passkey' ? 1 : 0) +
+      identities.length -
+      (losing === 'identity' ? 1 : 0);
+    return left > 0;
+  }
+
   async unlink(request: FastifyRequest, accountId: string, issuer: string, subject: string) {
+    if (!(await this.keepsAWayIn(request.tenant.id, accountId, 'identity'))) return false;
     const removed = await store.unlinkAccountIdentity(
       this.#db,
       request.tenant.id,
