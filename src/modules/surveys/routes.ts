@@ -60,11 +60,17 @@ export function registerSurveys(
       if (!mine?.invitationId) return undefined;
       const invitation = await store.invitationById(db, request.tenant.id, mine.invitationId);
       if (!invitation || invitation.surveyId !== survey.id || invitation.revokedAt) return undefined;
-      const resume = resumeHash('invitation', invitation.id);
+      // Anonymous: the draft is found by a key this browser holds, never by anything the
+      // invitation could give, so no one holding the database and its secrets can pair them.
+      const resume = survey.anonymous
+        ? mine.key
+          ? resumeHash('session', mine.key)
+          : undefined
+        : resumeHash('invitation', invitation.id);
       return {
         invitation,
         resume,
-        response: await store.responseByResume(db, request.tenant.id, survey.id, resume),
+        response: resume ? await store.responseByResume(db, request.tenant.id, survey.id, resume) : undefined,
       };
     }
     if (!mine?.key) return { resume: undefined, response: undefined };
@@ -195,7 +201,19 @@ export function registerSurveys(
       return reply.code(404).render(view('invite-invalid'), { survey });
     }
     const { session, all } = await remembered(request);
-    session.set('surveys', { ...all, [survey.id]: { invitationId: invitation.id } });
+    const kept = all[survey.id];
+    session.set('surveys', {
+      ...all,
+      [survey.id]: {
+        invitationId: invitation.id,
+        ...(survey.anonymous
+          ? {
+              key:
+                (kept?.invitationId === invitation.id && kept.key) || randomBytes(24).toString('base64url'),
+            }
+          : {}),
+      },
+    });
     return reply.redirect(
       invitation.answered
         ? `/surveys/${survey.slug}/done`
@@ -287,7 +305,7 @@ export function registerSurveys(
       if (!resume) {
         const key = randomBytes(24).toString('base64url');
         const { session, all } = await remembered(request);
-        session.set('surveys', { ...all, [survey.id]: { key } });
+        session.set('surveys', { ...all, [survey.id]: { ...all[survey.id], key } });
         resume = resumeHash('session', key);
       }
       const account = survey.anonymous ? undefined : await accounts.signedIn(request);

@@ -9,6 +9,7 @@ import {
   testApp,
 } from '../../../test/support/app.ts';
 import { signInStaff, textOf, type Visitor, visitor } from '../../../test/support/staff.ts';
+import { resumeHash } from './service.ts';
 
 let t: TestApp;
 let admin: Visitor;
@@ -317,6 +318,13 @@ describe('an anonymous invitation survey built by staff', () => {
       [id],
     );
     assert.deepEqual(response, { invitation_id: null, account_id: null, person_id: null });
+    // Nor can the key that resumes it be worked out from the invitation, even with the secret.
+    const [ids] = await db().query<{ invitation: string; resume: string }>(
+      `select (select id::text from survey_invitations where email = 'dilys@tenant.example') as invitation,
+              (select resume_hash from survey_responses where survey_id = $1) as resume`,
+      [id],
+    );
+    assert.notEqual(ids!.resume, resumeHash('invitation', ids!.invitation));
     // One response each: the link again leads to the thank-you page.
     assert.equal((await visitor(t, riverford).get(link)).headers.location, '/surveys/tenants-panel/done');
 
