@@ -10,6 +10,7 @@ import { listAudit } from '../../platform/audit/audit.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import type { Translate } from '../../platform/i18n/catalogue.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
+import { errorSummary, type FieldErrors } from '../../platform/views/error-summary.ts';
 import {
   conditionOperators,
   contentBlocks,
@@ -67,8 +68,7 @@ const many = (body: Body, name: string) => {
   return Array.isArray(v) ? v : v ? [v] : [];
 };
 
-type Errors = Record<string, string>;
-const summaryOf = (errors: Errors) => Object.entries(errors).map(([id, text]) => ({ text, href: `#${id}` }));
+type Errors = FieldErrors;
 
 const fileTypes = [
   { value: 'image/*', key: 'builder.question.accept-images' },
@@ -174,8 +174,8 @@ export function builderRoutes(
         request,
         reply,
         'new',
-        { values, errors, errorSummary: summaryOf(errors) },
-        summaryOf(errors).length ? 400 : 200,
+        { values, errors, errorSummary: errorSummary(errors) },
+        errorSummary(errors).length ? 400 : 200,
       );
     scope.get('/forms/new', { config }, async (request, reply) => newPage(request, reply));
     scope.post('/forms/new', { config }, async (request, reply) => {
@@ -253,7 +253,7 @@ export function builderRoutes(
             })),
           })),
           problems,
-          errorSummary: errors ? summaryOf(errors) : status === 400 ? problems : [],
+          errorSummary: errors ? errorSummary(errors) : status === 400 ? problems : [],
           errors: errors ?? {},
           basedOnVersion,
           newestVersion: newest?.version,
@@ -299,7 +299,7 @@ export function builderRoutes(
             checked: emailsNow.includes(i.email),
           })),
           errors,
-          errorSummary: summaryOf(errors),
+          errorSummary: errorSummary(errors),
         },
         Object.keys(errors).length ? 400 : 200,
       );
@@ -397,7 +397,7 @@ export function builderRoutes(
             addAnotherCy: page.repeat?.addAnotherLabel.cy ?? '',
           },
           errors,
-          errorSummary: summaryOf(errors),
+          errorSummary: errorSummary(errors),
         },
         Object.keys(errors).length ? 400 : 200,
       );
@@ -485,7 +485,7 @@ export function builderRoutes(
         hint: { text: t(request)(`builder.type.${type}.hint`) },
       })),
       errors,
-      errorSummary: summaryOf(errors),
+      errorSummary: errorSummary(errors),
     });
 
     /** The chosen schedule entry of a question, or 'current' for a purpose not in the schedule. */
@@ -577,7 +577,7 @@ export function builderRoutes(
           })),
           values,
           errors,
-          errorSummary: summaryOf(errors),
+          errorSummary: errorSummary(errors),
         },
         Object.keys(errors).length ? 400 : 200,
       );
@@ -771,7 +771,7 @@ export function builderRoutes(
           rows: [...Array(rows).keys()],
           values: values ?? conditionValues(condition),
           errors,
-          errorSummary: summaryOf(errors),
+          errorSummary: errorSummary(errors),
         },
         Object.keys(errors).length ? 400 : 200,
       );

@@ -19,9 +19,6 @@ import {
 } from './store.ts';
 import { slaDueAt } from './work.ts';
 
-/** The statuses a person can see; staff-defined ones come with case management. */
-export const caseStatuses = ['received', 'in-progress', 'action-needed', 'completed', 'closed'] as const;
-
 export interface NewSubmission {
   tenant: Tenant;
   serviceSlug: string | null;

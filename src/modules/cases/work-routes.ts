@@ -129,12 +129,8 @@ export function casesStaffPages(services: Services) {
     scope.get('/cases', { config: { staff: 'cases.work' } }, (request, reply) => listPage(request, reply));
 
     // Each service's statuses: managers choose which the resident sees and in what words.
-    const workflowQueues = async (tenantId: string) => {
-      const [teams, options, book] = await Promise.all([
-        listTeams(db, tenantId),
-        filterOptions(db, tenantId),
-        statusBook(db, tenantId),
-      ]);
+    const workflowQueues = async (tenantId: string, book: StatusBook) => {
+      const [teams, options] = await Promise.all([listTeams(db, tenantId), filterOptions(db, tenantId)]);
       return [
         ...new Set([
           ...teams.filter((team) => team.queue).map((team) => team.slug),
@@ -146,7 +142,8 @@ export function casesStaffPages(services: Services) {
 
     scope.get('/cases/workflows', { config: { staff: 'services.configure' } }, async (request, reply) => {
       const tenantId = request.tenant.id;
-      const [queues, book] = await Promise.all([workflowQueues(tenantId), statusBook(db, tenantId)]);
+      const book = await statusBook(db, tenantId);
+      const queues = await workflowQueues(tenantId, book);
       return reply.render(view('workflows'), {
         user: request.staffUser,
         queues: queues.map((queue) => ({

@@ -9,6 +9,7 @@ import type { Queryable } from '../../db/database.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
+import { type FieldErrors, renderForm } from '../../platform/views/error-summary.ts';
 import { localText } from '../builder/edit.ts';
 import { bodyOf } from '../builder/routes.ts';
 import { search } from '../crm/service.ts';
@@ -36,12 +37,11 @@ import {
 const view = (name: string) => `modules/groups/views/staff/${name}.njk`;
 const config = { staff: 'events.manage' as const };
 type Body = Record<string, string | string[]>;
-type Errors = Record<string, string>;
+type Errors = FieldErrors;
 const one = (body: Body, name: string, max = 5000) => {
   const v = body[name];
   return (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim().slice(0, max);
 };
-const summaryOf = (errors: Errors) => Object.entries(errors).map(([id, text]) => ({ text, href: `#${id}` }));
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function groupsStaffPages(services: Services) {
@@ -53,12 +53,9 @@ export function groupsStaffPages(services: Services) {
       request: FastifyRequest,
       reply: FastifyReply,
       name: string,
-      context: object,
-      errors: Errors = {},
-    ) =>
-      reply
-        .code(Object.keys(errors).length ? 400 : 200)
-        .render(view(name), { user: request.staffUser, errors, errorSummary: summaryOf(errors), ...context });
+      context: Record<string, unknown>,
+      errors: FieldErrors = {},
+    ) => renderForm(reply, view(name), { user: request.staffUser, ...context }, errors);
 
     const groupOf = async (request: FastifyRequest) => {
       const { id } = request.params as { id: string };

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
+import { type FieldErrors, renderForm } from '../../platform/views/error-summary.ts';
 import { localText } from '../builder/edit.ts';
 import { bodyOf } from '../builder/routes.ts';
 import type { AppInput, OidcService } from './service.ts';
@@ -16,7 +17,7 @@ import { type OidcClient, type ScopeName, scopeNames } from './store.ts';
 const view = (name: string) => `modules/oidc/views/${name}.njk`;
 const config = { staff: 'council.settings' as const };
 type Body = Record<string, string | string[]>;
-type Errors = Record<string, string>;
+type Errors = FieldErrors;
 const clientIdPattern = /^[a-z0-9][a-z0-9-]{2,49}$/;
 
 const one = (body: Body, name: string, max = 2000) => {
@@ -54,18 +55,13 @@ export function oidcStaffPages(services: Services & { oidc: OidcService }) {
 
   return (scope: FastifyInstance) => {
     const t = (request: FastifyRequest) => i18n.t(request.lang);
-    const summaryOf = (errors: Errors) =>
-      Object.entries(errors).map(([id, text]) => ({ text, href: `#${id}` }));
     const render = (
       request: FastifyRequest,
       reply: FastifyReply,
       name: string,
-      context: object,
-      errors: Errors = {},
-    ) =>
-      reply
-        .code(Object.keys(errors).length ? 400 : 200)
-        .render(view(name), { user: request.staffUser, errors, errorSummary: summaryOf(errors), ...context });
+      context: Record<string, unknown>,
+      errors: FieldErrors = {},
+    ) => renderForm(reply, view(name), { user: request.staffUser, ...context }, errors);
 
     const valuesOf = (c: OidcClient): Body => ({
       clientId: c.clientId,

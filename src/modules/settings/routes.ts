@@ -12,6 +12,7 @@ import { notFound } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
 import { readableTextOn } from '../../platform/tenancy/colour.ts';
 import type { FooterLink } from '../../platform/tenancy/tenant.ts';
+import { type FieldErrors, renderForm } from '../../platform/views/error-summary.ts';
 import { differences, localText, slugify } from '../builder/edit.ts';
 import { bodyOf } from '../builder/routes.ts';
 import { checkContrast, minimumContrast } from './service.ts';
@@ -31,12 +32,11 @@ import {
 const view = (name: string) => `modules/settings/views/${name}.njk`;
 const config = { staff: 'council.settings' as const };
 type Body = Record<string, string | string[]>;
-type Errors = Record<string, string>;
+type Errors = FieldErrors;
 const one = (body: Body, name: string, max = 20000) => {
   const v = body[name];
   return (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim().slice(0, max);
 };
-const summaryOf = (errors: Errors) => Object.entries(errors).map(([id, text]) => ({ text, href: `#${id}` }));
 
 /** An SVG that cannot run anything when shown as the council's logo. */
 function safeSvg(svg: string): boolean {
@@ -55,12 +55,9 @@ export function settingsRoutes(services: Services) {
       request: FastifyRequest,
       reply: FastifyReply,
       name: string,
-      context: object,
-      errors: Errors = {},
-    ) =>
-      reply
-        .code(Object.keys(errors).length ? 400 : 200)
-        .render(view(name), { user: request.staffUser, errors, errorSummary: summaryOf(errors), ...context });
+      context: Record<string, unknown>,
+      errors: FieldErrors = {},
+    ) => renderForm(reply, view(name), { user: request.staffUser, ...context }, errors);
     const audit = (
       request: FastifyRequest,
       q: Queryable,
