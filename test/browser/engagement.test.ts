@@ -8,13 +8,17 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import ical from 'node-ical';
-import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { eventBySlug } from '../../src/modules/events/store.ts';
 import { groupBySlug, groupInvitees, inviteGroupToEvent } from '../../src/modules/groups/service.ts';
 import { inviteToSurvey } from '../../src/modules/surveys/service.ts';
-import { createWorker } from '../../src/worker.ts';
-import { audit, type BrowserSuite, clickAndWait, startBrowserSuite } from './support/browser.ts';
+import {
+  audit,
+  type BrowserSuite,
+  clickAndWait,
+  deliverOutbox,
+  startBrowserSuite,
+} from './support/browser.ts';
 
 let suite: BrowserSuite;
 before(async () => {
@@ -32,17 +36,7 @@ after(async () => {
 const text = (s: string | null | undefined) => (s ?? '').replace(/\s+/g, ' ').trim();
 const path = (page: Page) => new URL(page.url()).pathname;
 
-async function deliver() {
-  const services = suite.app.app.services;
-  const worker = createWorker({
-    db: services.db,
-    mailer: services.mailer,
-    now: () => new Date(),
-    logger: pino({ level: 'silent' }),
-    services,
-  });
-  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
-}
+const deliver = () => deliverOutbox(suite);
 
 async function next(page: Page, button = 'Save and continue') {
   await clickAndWait(page, page.getByRole('button', { name: button, exact: true }));

@@ -9,15 +9,14 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import ical from 'node-ical';
 import { generate } from 'otplib';
-import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { memberToken } from '../../src/modules/groups/service.ts';
 import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
-import { createWorker } from '../../src/worker.ts';
 import {
   audit,
   type BrowserSuite,
   clickAndWait,
+  deliverOutbox,
   signInCodeFromDevMailbox,
   startBrowserSuite,
 } from './support/browser.ts';
@@ -41,17 +40,7 @@ function startOf(calendar: string): Date & { tz?: string } {
   return event.start;
 }
 
-async function deliver() {
-  const services = suite.app.app.services;
-  const worker = createWorker({
-    db: services.db,
-    mailer: services.mailer,
-    now: () => new Date(),
-    logger: pino({ level: 'silent' }),
-    services,
-  });
-  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
-}
+const deliver = () => deliverOutbox(suite);
 
 test('a stakeholder with no account registers on a phone without JavaScript and gets the .ics', async () => {
   const opened = await suite.openPage({ javaScript: false, width: 320 });

@@ -7,14 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { generate } from 'otplib';
-import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
-import { createWorker } from '../../src/worker.ts';
 import {
   audit,
   type BrowserSuite,
   clickAndWait,
+  deliverOutbox,
   signInCodeFromDevMailbox,
   startBrowserSuite,
 } from './support/browser.ts';
@@ -38,16 +37,7 @@ const text = (s: string | null | undefined) => (s ?? '').replace(/\s+/g, ' ').tr
 const path = (page: Page) => new URL(page.url()).pathname;
 const expert = 'ada.lovelace@institute.example';
 
-async function deliverMail() {
-  const services = suite.app.app.services;
-  const worker = createWorker({
-    db: services.db,
-    mailer: services.mailer,
-    now: () => new Date(),
-    logger: pino({ level: 'silent' }),
-  });
-  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
-}
+const deliverMail = () => deliverOutbox(suite);
 
 async function next(page: Page, button = 'Save and continue') {
   await clickAndWait(page, page.getByRole('button', { name: button, exact: true }));

@@ -300,6 +300,19 @@ export async function audit(opened: OpenedPage, name: string): Promise<void> {
   opened.assertHealthy();
 }
 
+/** Delivers what the outbox holds, as a running server's worker would (with every job's handler). */
+export async function deliverOutbox(suite: BrowserSuite): Promise<void> {
+  const services = suite.app.app.services;
+  const worker = createWorker({
+    db: services.db,
+    mailer: services.mailer,
+    now: () => new Date(),
+    logger: pino({ level: 'silent' }),
+    services,
+  });
+  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
+}
+
 /**
  * Delivers what the outbox holds, as a running server's worker would, then reads the newest
  * sign-in code mailed to an address from the council's /dev/mail.json (asked in-process:
@@ -310,14 +323,7 @@ export async function signInCodeFromDevMailbox(
   council: Council,
   address: string,
 ): Promise<string> {
-  const services = suite.app.app.services;
-  const worker = createWorker({
-    db: services.db,
-    mailer: services.mailer,
-    now: () => new Date(),
-    logger: pino({ level: 'silent' }),
-  });
-  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
+  await deliverOutbox(suite);
   const response = await suite.app.app.inject({
     url: '/dev/mail.json',
     headers: { host: `${council}.localhost` },
