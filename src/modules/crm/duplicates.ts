@@ -6,6 +6,7 @@ import {
   type Evidence,
   eachCandidatePair,
   estimate,
+  forPopulation,
   type MatchRecord,
   type Model,
   sampleComparisons,
@@ -66,21 +67,44 @@ export async function modelFor(q: Queryable, tenantId: string): Promise<Model> {
     `select model from person_match_runs where tenant_id = $1 and model is not null order by id desc limit 1`,
     [tenantId],
   );
-  let model = run?.model;
-  if (!model) {
-    const rows = await q.query<RecordRow>(
-      `${recordSelect} where p.tenant_id = $1 and p.merged_into is null order by p.id limit 20000`,
-      [tenantId],
-    );
-    const records = rows.map(toMatch);
+  const model = run?.model ?? (await estimateFromSample(q, tenantId));
+  models.set(tenantId, { model, at: Date.now() });
+  return model;
+}
+
+/**
+ * Before the first batch run: a model from up to `size` people. Among many more, a random
+ * sample would hold almost no duplicate pairs, so m and lambda come from whole clusters of
+ * people (those born on a sample of days, or without a date those at a sample of postcodes,
+ * where a person's duplicates almost always are too), u from a random sample, and lambda is
+ * then scaled to the council's number of people.
+ */
+async function estimateFromSample(q: Queryable, tenantId: string, size = 20000): Promise<Model> {
+  const [{ people } = { people: 0 }] = await q.query<{ people: number }>(
+    'select count(*)::int as people from people where tenant_id = $1 and merged_into is null',
+    [tenantId],
+  );
+  const live = `${recordSelect} where p.tenant_id = $1 and p.merged_into is null`;
+  if (people <= size) {
+    const records = (await q.query<RecordRow>(live, [tenantId])).map(toMatch);
     const pairs = candidatePairs(records);
-    model = estimate(
+    return estimate(
       records,
       pairs.map(([a, b]) => compare(records[a]!, records[b]!)),
     );
   }
-  models.set(tenantId, { model, at: Date.now() });
-  return model;
+  const every = Math.ceil(people / size);
+  const clustered = (
+    await q.query<RecordRow>(
+      `${live} and abs(hashtext(coalesce(p.date_of_birth::text, p.postcode, p.family_name))) % $2 = 0 limit $3`,
+      [tenantId, every, size * 2],
+    )
+  ).map(toMatch);
+  const random = (
+    await q.query<RecordRow>(`${live} and random() < $2 limit $3`, [tenantId, (size / people) * 1.2, size])
+  ).map(toMatch);
+  const { count, sample } = sampleComparisons(clustered);
+  return forPopulation(estimate(clustered, sample, { candidateCount: count, uRecords: random }), people);
 }
 
 export function forgetModel(tenantId: string): void {
@@ -419,7 +443,7 @@ export async function runPeopleMatch(
       where tenant_id = $1 and finished_at is null order by id desc limit 1`,
     [tenantId],
   );
-  const model = open?.model ?? estimate(records, sample);
+  const model = open?.model ?? estimate(records, sample, { candidateCount: count });
   const runId =
     open?.id ??
     (

@@ -67,8 +67,8 @@ export function matchRecords(
   const { count, sample } = sampleComparisons(records);
   log(`${records.length} records, ${count} candidate pairs`);
   log('estimating m and u (EM)');
-  const model = estimate(records, sample);
-  log(`lambda ${model.lambda.toFixed(4)}`);
+  const model = estimate(records, sample, { candidateCount: count });
+  log(`chance two records at random are one person: ${model.lambda.toExponential(2)}`);
   const out: { a: string; b: string; score: number }[] = [];
   let i = 0;
   for (const [a, b] of eachCandidatePair(records)) {

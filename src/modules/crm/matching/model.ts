@@ -4,10 +4,10 @@ import { jaroWinkler, levenshtein, soundex, trigramSimilarity } from './compare.
  * Duplicate people by the Fellegi–Sunter model: each field of a pair of records agrees at
  * some level (exact, close, sounds alike, different) or is missing; each level has m (its
  * chance among true matches) and u (among non-matches); the match weight is the sum of
- * log2(m/u) over fields, so every field's contribution can be shown to staff. m and u are
- * estimated from the data by expectation–maximisation over the candidate pairs that
- * blocking finds, with u started from random pairs. Exact agreement on a name is adjusted
- * for how common the name is (term frequency): two "Smith"s say less than two "Okonkwo"s.
+ * log2(m/u) over fields, so every field's contribution can be shown to staff. u comes from
+ * random pairs, m from expectation–maximisation (see `estimate`). Exact agreement on a name
+ * is adjusted for how common the name is (term frequency): two "Smith"s say less than two
+ * "Okonkwo"s.
  */
 
 export interface MatchRecord {
@@ -108,7 +108,7 @@ function swappedDayMonth(a: string, b: string): boolean {
 }
 
 export interface Model {
-  /** The share of candidate pairs that are matches. */
+  /** The chance that two records taken at random are one person. */
   lambda: number;
   m: Record<Field, number[]>;
   u: Record<Field, number[]>;
@@ -150,89 +150,214 @@ function termFrequencies(records: readonly MatchRecord[]) {
 }
 
 /**
- * Estimates the model: u from random pairs, then EM over the comparisons of the candidate
- * pairs for m, u and lambda.
+ * Rules for estimating m, as Splink does: within the blocks of one rule every pair agrees on
+ * the rule's fields, so those fields say nothing there and are left out, and each other
+ * field's m is learnt by EM with u held at the random pairs' values. Between them the rules
+ * leave no field out twice.
+ */
+const priorMatches = 20;
+
+const trainingRules: { name: string; key: (r: MatchRecord) => string | undefined; excludes: Field[] }[] = [
+  { name: 'date of birth', key: (r) => r.dateOfBirth || undefined, excludes: ['dateOfBirth'] },
+  {
+    name: 'names alike',
+    key: (r) =>
+      r.givenName && r.familyName ? `${soundex(r.givenName)}:${soundex(r.familyName)}` : undefined,
+    excludes: ['givenName', 'familyName'],
+  },
+];
+
+function levelCounts(start: number): Record<Field, number[]> {
+  return Object.fromEntries(fields.map((f) => [f, levels[f].map(() => start)])) as Record<Field, number[]>;
+}
+
+/** u: how often two records taken at random agree at each level (nearly all are two people). */
+function randomPairLevels(records: readonly MatchRecord[], samples: number, random: () => number) {
+  const counts = levelCounts(1);
+  const n = records.length;
+  const pairs = (n * (n - 1)) / 2;
+  const visit = (a: MatchRecord, b: MatchRecord) => {
+    const c = compare(a, b);
+    for (const f of fields) if (c[f] >= 0) counts[f][c[f]]!++;
+  };
+  if (pairs <= samples) {
+    for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) visit(records[a]!, records[b]!);
+  } else {
+    for (let s = 0; s < samples; s++) {
+      const a = Math.floor(random() * n);
+      const b = Math.floor(random() * n);
+      if (a !== b) visit(records[a]!, records[b]!);
+    }
+  }
+  const u = {} as Record<Field, number[]>;
+  for (const f of fields) {
+    const total = counts[f].reduce((x, y) => x + y, 0);
+    u[f] = counts[f].map((x) => clamp(x / total));
+  }
+  return u;
+}
+
+/** A fair sample (reservoir) of the comparisons of pairs that share a key. */
+function blockedComparisons(
+  records: readonly MatchRecord[],
+  key: (r: MatchRecord) => string | undefined,
+  size: number,
+  random: () => number,
+  maxBlock = 200,
+): Comparison[] {
+  const blocks = new Map<string, number[]>();
+  records.forEach((r, i) => {
+    const k = key(r);
+    if (k === undefined) return;
+    const list = blocks.get(k);
+    if (list) list.push(i);
+    else blocks.set(k, [i]);
+  });
+  const sample: Comparison[] = [];
+  let seen = 0;
+  for (const list of blocks.values()) {
+    if (list.length < 2 || list.length > maxBlock) continue;
+    for (let x = 0; x < list.length; x++)
+      for (let y = x + 1; y < list.length; y++) {
+        seen++;
+        const slot = sample.length < size ? sample.length : Math.floor(random() * seen);
+        if (slot < size) sample[slot] = compare(records[list[x]!]!, records[list[y]!]!);
+      }
+  }
+  return sample;
+}
+
+/**
+ * Comparisons grouped by pattern: there are a few hundred patterns among millions of pairs,
+ * so each EM pass costs the patterns, not the pairs.
+ */
+function patterns(comparisons: Iterable<Comparison>): { c: Comparison; count: number }[] {
+  const grouped = new Map<string, { c: Comparison; count: number }>();
+  for (const c of comparisons) {
+    const key = fields.map((f) => c[f]).join();
+    const seen = grouped.get(key);
+    if (seen) seen.count++;
+    else grouped.set(key, { c, count: 1 });
+  }
+  return [...grouped.values()];
+}
+
+/** The posterior that a pair is one person, from the fields `use` allows. */
+function posterior(
+  c: Comparison,
+  lambda: number,
+  m: Record<Field, number[]>,
+  u: Record<Field, number[]>,
+  use: (f: Field) => boolean = () => true,
+): number {
+  let pm = lambda;
+  let pu = 1 - lambda;
+  for (const f of fields) {
+    if (c[f] < 0 || !use(f)) continue;
+    pm *= m[f][c[f]]!;
+    pu *= u[f][c[f]]!;
+  }
+  return pm / (pm + pu);
+}
+
+/**
+ * Estimates the model from the data, as Splink does:
+ * - u from random pairs of records (options.uRecords, when the records are not a fair sample);
+ * - m by EM within the blocks of each training rule, leaving out the rule's own fields;
+ * - lambda, the chance that two records taken at random are one person, by EM over the
+ *   candidate pairs (a sample of `candidateCount`) with m and u held: pairs that meet under no
+ *   blocking key are as good as never one person.
+ * So a score is the probability that a pair is one person given how its fields compare, and
+ * agreeing on the very field that made two records candidates is not counted twice.
  */
 export function estimate(
   records: readonly MatchRecord[],
-  candidatePairs: readonly Comparison[],
+  candidateSample: readonly Comparison[],
   options: {
     iterations?: number;
     randomPairs?: number;
     random?: () => number;
-    updateU?: boolean;
-    maxPairs?: number;
+    /** How many candidate pairs the sample stands for; the sample's length by default. */
+    candidateCount?: number;
+    uRecords?: readonly MatchRecord[];
+    trainingPairs?: number;
   } = {},
 ): Model {
   const random = options.random ?? mulberry32(42);
-  const { m, u } = starting();
-  // u from random pairs: nearly all of them are different people.
-  const samples = Math.min(options.randomPairs ?? 20000, (records.length * (records.length - 1)) / 2);
-  if (records.length > 1 && samples > 0) {
-    const counts = Object.fromEntries(fields.map((f) => [f, levels[f].map(() => 1)])) as Record<
-      Field,
-      number[]
-    >;
-    for (let s = 0; s < samples; s++) {
-      const a = records[Math.floor(random() * records.length)]!;
-      const b = records[Math.floor(random() * records.length)]!;
-      if (a === b) continue;
-      const c = compare(a, b);
-      for (const f of fields) if (c[f] >= 0) counts[f][c[f]]!++;
+  const iterations = options.iterations ?? 30;
+  const start = starting();
+  const m = { ...start.m };
+  const uSource = options.uRecords ?? records;
+  const u = uSource.length > 1 ? randomPairLevels(uSource, options.randomPairs ?? 300_000, random) : start.u;
+  // m per rule, weighted by the matches each rule's EM found where the field was known.
+  const mSums = levelCounts(0);
+  const mWeights = Object.fromEntries(fields.map((f) => [f, 0])) as Record<Field, number>;
+  for (const rule of trainingRules) {
+    const sample = blockedComparisons(records, rule.key, options.trainingPairs ?? 200_000, random);
+    if (sample.length < 2) continue;
+    const pairs = patterns(sample);
+    const use = (f: Field) => !rule.excludes.includes(f);
+    const ruleM = starting().m;
+    let lambda = 0.1;
+    // The starting m, as if seen on a few matches: with few records (a new council, a short
+    // file) EM learns little, and m stays near what matches usually look like.
+    const prior = () =>
+      Object.fromEntries(fields.map((f) => [f, start.m[f].map((x) => x * priorMatches)])) as Record<
+        Field,
+        number[]
+      >;
+    let sums = prior();
+    for (let iteration = 0; iteration < iterations; iteration++) {
+      sums = prior();
+      let gTotal = 0;
+      for (const { c, count } of pairs) {
+        const g = posterior(c, lambda, ruleM, u, use) * count;
+        gTotal += g;
+        for (const f of fields) if (c[f] >= 0 && use(f)) sums[f][c[f]]! += g;
+      }
+      lambda = clamp(gTotal / sample.length);
+      for (const f of fields) {
+        if (!use(f)) continue;
+        const total = sums[f].reduce((x, y) => x + y, 0);
+        ruleM[f] = sums[f].map((x) => clamp(x / total));
+      }
     }
     for (const f of fields) {
-      const total = counts[f].reduce((x, y) => x + y, 0);
-      u[f] = counts[f].map((x) => clamp(x / total));
+      if (!use(f)) continue;
+      const weight = sums[f].reduce((x, y) => x + y, 0) - priorMatches;
+      if (weight < 1) continue;
+      mWeights[f] += weight;
+      ruleM[f].forEach((x, i) => {
+        mSums[f][i]! += x * weight;
+      });
     }
   }
-  // EM converges as well on a fair sample of the candidate pairs, and a million people can
-  // give tens of millions of them: 30 passes over a fixed-size sample bound the time.
-  const maxPairs = options.maxPairs ?? 200_000;
-  const candidates =
-    candidatePairs.length <= maxPairs
-      ? candidatePairs
-      : Array.from({ length: maxPairs }, () => candidatePairs[Math.floor(random() * candidatePairs.length)]!);
-  let lambda = 0.3;
-  for (let iteration = 0; iteration < (options.iterations ?? 30); iteration++) {
-    const mSum = Object.fromEntries(fields.map((f) => [f, levels[f].map(() => 0.01)])) as Record<
-      Field,
-      number[]
-    >;
-    const uSum = Object.fromEntries(fields.map((f) => [f, levels[f].map(() => 0.01)])) as Record<
-      Field,
-      number[]
-    >;
+  for (const f of fields) if (mWeights[f] > 0) m[f] = mSums[f].map((x) => clamp(x / mWeights[f]));
+  // lambda over all pairs: the candidates hold (nearly) every match, the rest add nothing.
+  const n = records.length;
+  const allPairs = Math.max((n * (n - 1)) / 2, 1);
+  const scale = candidateSample.length
+    ? (options.candidateCount ?? candidateSample.length) / candidateSample.length
+    : 0;
+  const candidates = patterns(candidateSample);
+  let lambda = Math.min(0.5, n / allPairs);
+  for (let iteration = 0; iteration < iterations && candidates.length; iteration++) {
     let gTotal = 0;
-    for (const c of candidates) {
-      let pm = lambda;
-      let pu = 1 - lambda;
-      for (const f of fields) {
-        if (c[f] < 0) continue;
-        pm *= m[f][c[f]]!;
-        pu *= u[f][c[f]]!;
-      }
-      const g = pm / (pm + pu);
-      gTotal += g;
-      for (const f of fields) {
-        if (c[f] < 0) continue;
-        mSum[f][c[f]]! += g;
-        uSum[f][c[f]]! += 1 - g;
-      }
-    }
-    if (!candidates.length) break;
-    lambda = clamp(gTotal / candidates.length);
-    for (const f of fields) {
-      const mt = mSum[f].reduce((x, y) => x + y, 0);
-      m[f] = mSum[f].map((x) => clamp(x / mt));
-      // u too: blocked non-matches agree more often than random pairs (they share a key),
-      // and with u held at the random pairs' values EM calls every candidate a match.
-      if (options.updateU ?? true) {
-        const ut = uSum[f].reduce((x, y) => x + y, 0);
-        u[f] = uSum[f].map((x) => clamp(x / ut));
-      }
-    }
+    for (const { c, count } of candidates) gTotal += posterior(c, lambda, m, u) * count;
+    // Not clamped like m and u: among a million people it is about one in ten billion.
+    lambda = Math.min(Math.max((gTotal * scale) / allPairs, 1e-15), 0.5);
   }
-  return { lambda, m, u, tf: termFrequencies(records), records: records.length };
+  return { lambda, m, u, tf: termFrequencies(records), records: n };
+}
+
+/**
+ * The model for a larger population than it was estimated on: two records taken at random
+ * from more people are less likely to be one person, as each has about the same number of
+ * duplicates.
+ */
+export function forPopulation(model: Model, population: number): Model {
+  if (population <= model.records || model.records < 2) return model;
+  return { ...model, lambda: (model.lambda * (model.records - 1)) / (population - 1), records: population };
 }
 
 export interface Evidence {
@@ -285,10 +410,14 @@ export function blockingKeys(r: MatchRecord): string[] {
   }
   if (r.postcode && r.familyName) keys.push(`pf:${r.postcode}:${r.familyName.slice(0, 1)}`);
   if (r.postcode && r.givenName) keys.push(`pg:${r.postcode}:${r.givenName.slice(0, 1)}`);
-  if (r.familyName && r.givenName) keys.push(`n:${soundex(r.familyName)}:${soundex(r.givenName)}`);
-  if (r.familyName && r.givenName) keys.push(`n:${soundex(r.givenName)}:${soundex(r.familyName)}`);
-  if (r.familyName && r.dateOfBirth) keys.push(`fy:${soundex(r.familyName)}:${r.dateOfBirth.slice(0, 4)}`);
-  if (r.givenName && r.dateOfBirth) keys.push(`gy:${soundex(r.givenName)}:${r.dateOfBirth.slice(0, 4)}`);
+  // Names alike in sound, in either order, within the decade of birth where it is known: a
+  // pair with a slip in the date and a move of house still meets, and the blocks stay small
+  // among a million people.
+  if (r.familyName && r.givenName) {
+    const decade = r.dateOfBirth.slice(0, 3);
+    keys.push(`n:${soundex(r.familyName)}:${soundex(r.givenName)}:${decade}`);
+    keys.push(`n:${soundex(r.givenName)}:${soundex(r.familyName)}:${decade}`);
+  }
   if (r.address) keys.push(`a:${r.address.split(' ').slice(0, 3).join(' ')}`);
   // Two rules can give one key (both initials alike): a record must not meet itself.
   return [...new Set(keys)];
