@@ -197,6 +197,15 @@ const surnameEndings = ['', '', '', 'e', 's', 'er', 'ell', 'ing'];
  */
 async function seedPeople(db: Database, tenantId: string, n: number, log: (s: string) => void) {
   const batch = 50_000;
+  // A database kept from an earlier run (DATABASE_URL) already holds them: seeding is skipped.
+  const [last] = await db.query(
+    `select 1 from people where tenant_id = $1 and id = md5('bench:' || $2::int)::uuid`,
+    [tenantId, n - 1],
+  );
+  if (last) {
+    log(`crm: ${n.toLocaleString('en-GB')} people already seeded`);
+    return;
+  }
   const pick = (salt: string, list: number) =>
     `($${list}::text[])[1 + abs(hashtext('${salt}' || i)) % array_length($${list}::text[], 1)]`;
   for (let start = 0; start < n; start += batch) {

@@ -433,7 +433,7 @@ const hitColumns = `p.id, p.given_name as "givenName", p.family_name as "familyN
   coalesce((select json_agg(e.email) from person_emails e where e.tenant_id = p.tenant_id and e.person_id = p.id), '[]') as emails,
   coalesce((select json_agg(ph.phone) from person_phones ph where ph.tenant_id = p.tenant_id and ph.person_id = p.id), '[]') as phones`;
 
-/** People by name, forgiving typos: trigram similarity of the whole name, or a family name that sounds the same. */
+/** People by name, forgiving typos: the words typed found, with slips, in the name (trigram word similarity), or a family name that sounds the same with the same first initial. */
 export async function searchPeopleByName(
   q: Queryable,
   tenantId: string,
@@ -446,10 +446,10 @@ export async function searchPeopleByName(
     `select ${hitColumns}, greatest(similarity(p.name_key, $2), word_similarity($2, p.name_key)) as score
        from people p
       where p.tenant_id = $1 and p.merged_into is null
-        and (p.name_key % $2 or $2 <% p.name_key
-             or (length($3) > 2 and dmetaphone(p.family_name) = dmetaphone($3) and p.name_key like $4))
+        and ($2 <% p.name_key
+             or (length($3) > 2 and dmetaphone(p.family_name) = dmetaphone($3) and left(p.name_key, 1) = $4))
       order by score desc, p.family_name limit $5`,
-    [tenantId, key, last, `${(words[0] ?? '').slice(0, 1)}%`, limit],
+    [tenantId, key, last, (words[0] ?? '').slice(0, 1), limit],
   );
 }
 
