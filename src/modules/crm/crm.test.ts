@@ -4,7 +4,8 @@ import { northshire, riverford, type TestApp, testApp } from '../../../test/supp
 import { signInStaff, textOf, type Visitor, visitor } from '../../../test/support/staff.ts';
 import { listAudit } from '../../platform/audit/audit.ts';
 import { recordSubmission } from '../cases/service.ts';
-import { findDuplicatesOf, mergePeople, undoMerge } from './duplicates.ts';
+import { estimateFromSample, findDuplicatesOf, mergePeople, undoMerge } from './duplicates.ts';
+import { score, toRecord } from './matching/model.ts';
 import { linkContact } from './service.ts';
 import { addPhone, insertInteraction, timeline } from './store.ts';
 
@@ -264,5 +265,39 @@ describe('duplicates', () => {
       after.map((e) => e.email),
       ['f1@example.com'],
     );
+  });
+});
+
+describe('the duplicate model before any batch run', () => {
+  it('comes from whole clusters of people, so a council larger than its sample still tells duplicates apart', async () => {
+    const { db } = t.app.services;
+    const tenantId = t.tenants.northshire.id;
+    // 600 people born on 30 days, 40 to a postcode; every 20th on file twice with a slip in the surname.
+    await db.query(
+      `with s as (select i, (array['ada','bryn','cai','dewi','elen','ffion','gwen','huw'])[1 + i % 8] as g,
+                         (array['morgan','lloyd','price','parry','rees','powell','jenkins','bevan','howell','vaughan'])[1 + (i / 8) % 10]
+                           || (array['','s','ton','field'])[1 + (i / 80) % 4] as f
+                    from generate_series(0, 599) as i)
+       insert into people (tenant_id, given_name, family_name, name_key, date_of_birth, postcode)
+       select $1::uuid, g, f, g || ' ' || f, date '1970-01-01' + (i * 7) % 30, 'NS' || (i / 40) || ' 1AA' from s
+       union all
+       select $1::uuid, g, left(f, 2) || substr(f, 4), g || ' ' || left(f, 2) || substr(f, 4), date '1970-01-01' + (i * 7) % 30,
+              'NS' || (i / 40) || ' 1AA' from s where i % 20 = 0`,
+      [tenantId],
+    );
+    const model = await estimateFromSample(db, tenantId, 200);
+    assert.ok(model.records >= 630, `scaled to the council's ${model.records} people`);
+    const person = (given: string, family: string, born: string, postcode: string) =>
+      toRecord({
+        id: `${given} ${family}`,
+        givenName: given,
+        familyName: family,
+        dateOfBirth: born,
+        postcode,
+      });
+    const original = person('ada', 'morgan', '1970-01-01', 'NS0 1AA');
+    assert.ok(score(model, original, person('ada', 'mogan', '1970-01-01', 'NS0 1AA')).score >= 0.5);
+    // Born the same day in the same street is not enough.
+    assert.ok(score(model, original, person('huw', 'parry', '1970-01-01', 'NS0 1AA')).score < 0.5);
   });
 });

@@ -79,7 +79,7 @@ export async function modelFor(q: Queryable, tenantId: string): Promise<Model> {
  * where a person's duplicates almost always are too), u from a random sample, and lambda is
  * then scaled to the council's number of people.
  */
-async function estimateFromSample(q: Queryable, tenantId: string, size = 20000): Promise<Model> {
+export async function estimateFromSample(q: Queryable, tenantId: string, size = 20000): Promise<Model> {
   const [{ people } = { people: 0 }] = await q.query<{ people: number }>(
     'select count(*)::int as people from people where tenant_id = $1 and merged_into is null',
     [tenantId],
