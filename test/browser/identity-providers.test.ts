@@ -1,9 +1,10 @@
 /**
  * Signing in through an external OpenID provider in Chromium, without JavaScript, at 320px:
  * GOV.UK One Login is played by a real oidc-provider on 127.0.0.1; the resident already has
- * an account with the address it vouches for, so they are asked before it is linked. Also the
- * page for a provider that is down, and the administrators' provider pages. Axe, the
- * horizontal-scroll and CSP checks on every page.
+ * an account with the address it vouches for, so they are asked before it is linked, and a code
+ * is mailed to that address to prove the account is theirs. Also the page for a provider that
+ * is down, and the administrators' provider pages. Axe, the horizontal-scroll and CSP checks
+ * on every page.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -12,7 +13,13 @@ import { northshire } from '../support/app.ts';
 import { reservePort, startTestProvider, type TestProvider } from '../support/openid-provider.ts';
 import { freePort } from '../support/server.ts';
 import { signInStaff, type Visitor, visitor } from '../support/staff.ts';
-import { audit, type BrowserSuite, clickAndWait, startBrowserSuite } from './support/browser.ts';
+import {
+  audit,
+  type BrowserSuite,
+  clickAndWait,
+  deliverOutbox,
+  startBrowserSuite,
+} from './support/browser.ts';
 
 let suite: BrowserSuite;
 let provider: TestProvider | undefined;
@@ -99,6 +106,21 @@ describe('external OpenID providers', () => {
       );
       await audit(opened, 'identity-link-error');
       await page.getByLabel('Yes, link it to my account').check();
+      await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
+      // Linked only once the code mailed to the account's address is entered.
+      assert.equal(path(page), '/sign-in/oidc-link/code');
+      assert.equal(text(await page.locator('h1').textContent()), 'Check your email');
+      await audit(opened, 'identity-link-code');
+      await deliverOutbox(suite);
+      const mail = (await suite.app.app.inject({ url: '/dev/mail.json', headers: northshire })).json() as {
+        to: string;
+        subject: string;
+      }[];
+      const code = /\b(\d{6})\b/.exec(
+        mail.find((m) => m.to === email && /to link GOV\.UK One Login/.test(m.subject))?.subject ?? '',
+      )?.[1];
+      assert.ok(code, 'a link code was mailed');
+      await page.getByLabel('Enter the 6-digit code').fill(code);
       await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
       assert.equal(path(page), '/account');
       assert.match(text(await page.locator('main').textContent()), new RegExp(email.replace(/\./g, '\\.')));

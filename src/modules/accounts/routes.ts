@@ -21,11 +21,29 @@ const maxEmail = 254;
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Errors = Record<string, string>;
+/** The codes this module's own pages ask for (linking a provider has its own, in identity). */
+type Purpose = Exclude<PendingCode['purpose'], 'link-identity'>;
 
 /** Only our own pages: a returnTo that leaves the site is dropped. */
 function safeReturn(value: unknown): string | undefined {
   const s = typeof value === 'string' ? value : '';
   return /^\/(?![/\\])[^\s]*$/.test(s) && s.length < 500 ? s : undefined;
+}
+
+/** The message and status for a code that was not accepted; the same on every page that takes a code. */
+export function codeErrors(result: { status: string }): { key: string; status: number } | undefined {
+  switch (result.status) {
+    case 'malformed':
+      return { key: 'accounts.code.error-malformed', status: 400 };
+    case 'incorrect':
+      return { key: 'accounts.code.error-incorrect', status: 400 };
+    case 'expired':
+      return { key: 'accounts.code.error-expired', status: 400 };
+    case 'throttled':
+      return { key: 'accounts.code.error-throttled', status: 429 };
+    default:
+      return undefined;
+  }
 }
 
 /** What the identity module adds to resident sign-in: more ways in, and what follows one. */
@@ -85,7 +103,7 @@ export function registerAccounts(
       value?: string;
       errors?: Errors;
       returnTo?: string;
-      purpose: PendingCode['purpose'];
+      purpose: Purpose;
       ended?: string | undefined;
       status?: number;
     },
@@ -128,7 +146,7 @@ export function registerAccounts(
       });
 
   /** Checks the address and sends a code; answers the same for every address. */
-  const sendCode = async (request: FastifyRequest, reply: FastifyReply, purpose: PendingCode['purpose']) => {
+  const sendCode = async (request: FastifyRequest, reply: FastifyReply, purpose: Purpose) => {
     const typed = text(request, 'email', maxEmail + 1);
     const returnTo = safeReturn(body(request).returnTo);
     const errors: Errors = {};
@@ -167,24 +185,9 @@ export function registerAccounts(
     return reply.redirect(purpose === 'sign-in' ? '/sign-in/code' : '/account/emails/code', 303);
   };
 
-  const pendingCode = async (request: FastifyRequest, purpose: PendingCode['purpose']) => {
+  const pendingCode = async (request: FastifyRequest, purpose: Purpose) => {
     const pending = (await request.session()).get<PendingCode>('residentCode');
     return pending?.purpose === purpose ? pending : undefined;
-  };
-
-  const codeErrors = (result: { status: string }): { key: string; status: number } | undefined => {
-    switch (result.status) {
-      case 'malformed':
-        return { key: 'accounts.code.error-malformed', status: 400 };
-      case 'incorrect':
-        return { key: 'accounts.code.error-incorrect', status: 400 };
-      case 'expired':
-        return { key: 'accounts.code.error-expired', status: 400 };
-      case 'throttled':
-        return { key: 'accounts.code.error-throttled', status: 429 };
-      default:
-        return undefined;
-    }
   };
 
   app.get('/sign-in', async (request, reply) => {

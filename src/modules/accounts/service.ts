@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Database } from '../../db/database.ts';
 import { type AuditInput, listAudit, recordAudit } from '../../platform/audit/audit.ts';
-import type { OneTimeCodes } from '../../platform/one-time-codes/one-time-codes.ts';
+import type { CodeAttemptResult, OneTimeCodes } from '../../platform/one-time-codes/one-time-codes.ts';
 import { endSessionsWhere, findSessionsWhere, type Session } from '../../platform/sessions/sessions.ts';
 import { linkContact, recordInteraction } from '../crm/service.ts';
 import * as store from './store.ts';
@@ -22,9 +22,12 @@ export interface ResidentSession {
   device: string;
 }
 
-/** A sign-in (or a new email being proved) part way: the code was sent to this address. */
+/**
+ * A code sent to this address, waiting to be entered: for a sign-in, a new email being proved,
+ * or (the identity module's) a provider's identity being linked to the account of this address.
+ */
 export interface PendingCode {
-  purpose: 'sign-in' | 'add-email';
+  purpose: 'sign-in' | 'add-email' | 'link-identity';
   email: string;
   challengeId: string;
   returnTo?: string;
@@ -90,25 +93,12 @@ export class AccountsService {
     code: string,
   ): Promise<
     | { status: 'signed-in'; accountId: string; created: boolean }
-    | Exclude<Awaited<ReturnType<OneTimeCodes['verify']>>, { status: 'accepted' }>
+    | Exclude<CodeAttemptResult, { status: 'accepted' }>
   > {
     const tenantId = request.tenant.id;
-    const result = await this.#codes.verify({
-      tenantId,
-      audience: residentAudience,
-      challengeId: pending.challengeId,
-      email: pending.email,
-      code,
-      ip: request.ip,
-    });
+    const result = await this.proveEmail(request, pending, code);
+    if (result.status !== 'accepted') return result;
     const at = this.#now();
-    if (result.status !== 'accepted') {
-      const known = await store.accountIdByEmail(this.#db, tenantId, pending.email);
-      if (known && result.status === 'incorrect') {
-        await this.#audit({ tenantId, accountId: known, action: 'resident.sign-in-failed', ip: request.ip });
-      }
-      return result;
-    }
     const { accountId, created } = await this.#db.transaction(async (tx) => {
       const existing = await store.accountIdByEmail(tx, tenantId, pending.email);
       const made = existing
@@ -128,6 +118,37 @@ export class AccountsService {
     });
     await this.startSession(request, accountId, 'email-code', created);
     return { status: 'signed-in', accountId, created };
+  }
+
+  /**
+   * Checks a code that sendCode mailed to the address, and changes nothing else: proof that the
+   * person holds the address, for sign-in and for steps of other modules that need that proof
+   * (linking a provider's identity to the account that has the address). The code's own limits
+   * apply (single use, ten minutes, five tries, the tries from one place); a wrong code is recorded on
+   * the account of that address, so its owner sees it among their account's activity.
+   */
+  async proveEmail(request: FastifyRequest, pending: PendingCode, code: string): Promise<CodeAttemptResult> {
+    const tenantId = request.tenant.id;
+    const result = await this.#codes.verify({
+      tenantId,
+      audience: residentAudience,
+      challengeId: pending.challengeId,
+      email: pending.email,
+      code,
+      ip: request.ip,
+    });
+    if (result.status === 'incorrect') {
+      const known = await store.accountIdByEmail(this.#db, tenantId, pending.email);
+      if (known)
+        await this.#audit({
+          tenantId,
+          accountId: known,
+          action: 'resident.sign-in-failed',
+          ip: request.ip,
+          details: { purpose: pending.purpose },
+        });
+    }
+    return result;
   }
 
   /**

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { csrfFrom, northshire, riverford, type TestApp, testApp } from '../../../test/support/app.ts';
+import {
+  csrfFrom,
+  deliverMail,
+  northshire,
+  riverford,
+  type TestApp,
+  testApp,
+} from '../../../test/support/app.ts';
 import {
   followProvider,
   reservePort,
@@ -63,6 +70,17 @@ async function signInWithCode(who: Visitor, email: string) {
   assert.ok(code);
   const done = await who.post('/sign-in/code', '/sign-in/code', { code });
   assert.equal(done.statusCode, 303);
+}
+
+/** The code mailed to link a provider to the account of this address, from the dev mailbox. */
+async function linkCodeFor(email: string) {
+  const mail = await deliverMail(t, northshire);
+  const sent = mail.find((m) => m.to === email && /to link GOV\.UK One Login to your/.test(m.subject));
+  assert.ok(sent, `no link code mailed to ${email}`);
+  assert.match(sent.text, /nothing is linked without the code/);
+  const code = /\b(\d{6})\b/.exec(sent.subject)?.[1];
+  assert.ok(code);
+  return code;
 }
 
 describe('signing in through an external OpenID provider (GOV.UK One Login played by oidc-provider)', () => {
@@ -165,7 +183,15 @@ describe('signing in through an external OpenID provider (GOV.UK One Login playe
     assert.equal(unanswered.statusCode, 400);
     assert.match(textOf(unanswered.body), /There is a problem.*Select what you want to do/);
 
-    const linked = await resident.post('/sign-in/oidc-link', '/sign-in/oidc-link', { choice: 'link' });
+    // Linking waits for a code mailed to the account's address: One Login's word is not proof.
+    const asked = await resident.post('/sign-in/oidc-link', '/sign-in/oidc-link', { choice: 'link' });
+    assert.equal(asked.headers.location, '/sign-in/oidc-link/code');
+    assert.equal((await resident.get('/account')).statusCode, 303);
+    const codePage = await resident.get('/sign-in/oidc-link/code');
+    assert.match(textOf(codePage.body), /Check your email/);
+    assert.match(textOf(codePage.body), /enter the code we have sent to existing@example\.com/);
+    const code = await linkCodeFor('existing@example.com');
+    const linked = await resident.post('/sign-in/oidc-link/code', '/sign-in/oidc-link/code', { code });
     assert.equal(linked.headers.location, '/account');
     const [identity] = await t.app.services.db.query<{ accountId: string }>(
       `select account_id as "accountId" from account_identities where tenant_id = $1 and subject = $2`,
@@ -200,6 +226,85 @@ describe('signing in through an external OpenID provider (GOV.UK One Login playe
       [t.tenants.northshire.id, before!.id],
     );
     assert.equal(still!.n, 1);
+  });
+
+  it('links nothing and signs nobody in without the code mailed to the existing account', async () => {
+    const owner = visitor(t, northshire);
+    await signInWithCode(owner, 'guarded@example.com');
+    const [ownerAccount] = await t.app.services.db.query<{ id: string }>(
+      `select account_id as id from account_emails where tenant_id = $1 and email = 'guarded@example.com'`,
+      [t.tenants.northshire.id],
+    );
+    const subject = 'urn:fdc:gov.uk:2022:claims-guarded';
+    const linkedTo = async () =>
+      (
+        await t.app.services.db.query<{ accountId: string }>(
+          `select account_id as "accountId" from account_identities where tenant_id = $1 and subject = $2`,
+          [t.tenants.northshire.id, subject],
+        )
+      ).map((r) => r.accountId);
+
+    // Someone whose provider vouches for the owner's address, without holding the mailbox.
+    oneLogin.user = { sub: subject, email: 'guarded@example.com', email_verified: true };
+    const other = visitor(t, northshire);
+    const started = await other.get('/sign-in/oidc/one-login');
+    const back = await other.get(pathOf(await followProvider(oneLogin, started.headers.location as string)));
+    assert.equal(back.headers.location, '/sign-in/oidc-link');
+
+    // No code asked for yet: the code page sends back to the question, and a posted code does nothing.
+    assert.equal((await other.get('/sign-in/oidc-link/code')).headers.location, '/sign-in/oidc-link');
+    const early = await other.post('/sign-in/oidc-link', '/sign-in/oidc-link/code', { code: '123456' });
+    assert.equal(early.headers.location, '/sign-in/oidc-link');
+
+    const asked = await other.post('/sign-in/oidc-link', '/sign-in/oidc-link', { choice: 'link' });
+    assert.equal(asked.headers.location, '/sign-in/oidc-link/code');
+    const code = await linkCodeFor('guarded@example.com');
+    const wrong = code === '000000' ? '000001' : '000000';
+
+    const empty = await other.post('/sign-in/oidc-link/code', '/sign-in/oidc-link/code', { code: '' });
+    assert.equal(empty.statusCode, 400);
+    assert.match(textOf(empty.body), /There is a problem.*Enter the 6-digit code from the email/);
+    const incorrect = await other.post('/sign-in/oidc-link/code', '/sign-in/oidc-link/code', { code: wrong });
+    assert.equal(incorrect.statusCode, 400);
+    assert.match(incorrect.body, /<title>Error: Check your email/);
+    assert.match(textOf(incorrect.body), /There is a problem.*The code is not right/);
+    assert.match(incorrect.body, /href="#code"/);
+    assert.deepEqual(await linkedTo(), []);
+    assert.equal((await other.get('/account')).statusCode, 303);
+    // The owner sees the wrong code among their account's activity.
+    const [failed] = await t.app.services.db.query<{ details: { purpose: string } }>(
+      `select details from audit_log where tenant_id = $1 and action = 'resident.sign-in-failed' and subject_id = $2`,
+      [t.tenants.northshire.id, ownerAccount!.id],
+    );
+    assert.equal(failed?.details.purpose, 'link-identity');
+
+    // Five tries a code: after them even the right one is refused, and nothing has changed.
+    for (let i = 0; i < 4; i++)
+      await other.post('/sign-in/oidc-link/code', '/sign-in/oidc-link/code', { code: wrong });
+    const late = await other.post('/sign-in/oidc-link/code', '/sign-in/oidc-link/code', { code });
+    assert.equal(late.statusCode, 400);
+    assert.match(textOf(late.body), /This code has expired or has been used too many times/);
+    assert.deepEqual(await linkedTo(), []);
+    assert.equal((await other.get('/account')).statusCode, 303);
+    const resident = await t.app.services.db.query(
+      `select 1 from sessions where tenant_id = $1 and data->'resident'->>'accountId' = $2`,
+      [t.tenants.northshire.id, ownerAccount!.id],
+    );
+    assert.equal(resident.length, 1, 'only the owner is signed in to the account');
+
+    // The page in Welsh.
+    await other.get('/sign-in/oidc-link/code?lang=cy');
+    const welsh = textOf((await other.get('/sign-in/oidc-link/code')).body);
+    assert.match(welsh, /Gwiriwch eich e-bost/);
+    assert.match(welsh, /I gysylltu GOV\.UK One Login \(Cymraeg\) â'ch cyfrif, rhowch y cod/);
+    assert.match(welsh, /Anfon cod newydd/);
+
+    // "A separate account" still needs no code, and leaves the address with its owner.
+    const separate = await other.post('/sign-in/oidc-link', '/sign-in/oidc-link', { choice: 'new' });
+    assert.equal(separate.headers.location, '/account');
+    const [made] = await linkedTo();
+    assert.ok(made && made !== ownerAccount!.id);
+    assert.doesNotMatch((await other.get('/account')).body, /guarded@example\.com/);
   });
 
   it('says plainly when a provider is down and offers the other ways in', async () => {

@@ -6,11 +6,12 @@ import type { Services } from '../../app.ts';
 import { notFound } from '../../platform/errors/errors.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
 import { rateLimits } from '../../platform/security/rate-limit.ts';
-import type { SignInExtras } from '../accounts/routes.ts';
+import { codeErrors, type SignInExtras } from '../accounts/routes.ts';
 import { type AccountsService, deviceOf } from '../accounts/service.ts';
 import { parseCredential } from './passkeys.ts';
 import {
   type IdentityService,
+  type LinkOutcome,
   type PendingAuthorization,
   type PendingLink,
   ProviderRefused,
@@ -489,44 +490,107 @@ export function registerIdentity(
     request: FastifyRequest,
     reply: FastifyReply,
     pending: PendingLink,
-    error?: string,
+    error?: { key: string; status: number },
   ) => {
     const provider = await identity.provider(request.tenant.id, pending.providerId);
     return reply
-      .code(error ? 400 : 200)
+      .code(error?.status ?? 200)
       .header('cache-control', 'no-store')
       .render(view('link'), {
         email: pending.email,
         provider: provider ? localise(provider.label, request.lang) : { text: pending.issuer },
-        ...summaryOf(request, error ? { choice: error } : {}),
+        ...summaryOf(request, error ? { choice: error.key } : {}),
       });
   };
 
+  /** "Check your email": the code that proves the existing account is the person's own. */
+  const linkCodePage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    pending: PendingLink,
+    error?: { key: string; status: number },
+  ) => {
+    const provider = await identity.provider(request.tenant.id, pending.providerId);
+    return reply
+      .code(error?.status ?? 200)
+      .header('cache-control', 'no-store')
+      .render(view('link-code'), {
+        email: pending.email,
+        provider: provider ? localise(provider.label, request.lang) : { text: pending.issuer },
+        ...summaryOf(request, error ? { code: error.key } : {}),
+      });
+  };
+
+  const pendingLink = async (request: FastifyRequest) =>
+    (await request.session()).get<PendingLink>('oidcLink');
+
+  /**
+   * The question answered: signed in, on to where the person was going by way of what follows
+   * any sign-in; or, the provider or the account's address gone meanwhile, back to sign in.
+   */
+  const linkDone = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    pending: PendingLink,
+    outcome: Extract<LinkOutcome, { status: 'done' | 'gone' }>,
+  ) => {
+    (await request.session()).set('oidcLink', undefined);
+    if (outcome.status === 'gone') return reply.redirect('/sign-in', 303);
+    return reply.redirect(
+      await services.signInExtras.next(request, outcome.accountId, pending.returnTo ?? '/account'),
+      303,
+    );
+  };
+
   app.get('/sign-in/oidc-link', async (request, reply) => {
-    const pending = (await request.session()).get<PendingLink>('oidcLink');
+    const pending = await pendingLink(request);
     if (!pending) return reply.redirect('/sign-in', 303);
     return linkPage(request, reply, pending);
   });
 
-  app.post('/sign-in/oidc-link', async (request, reply) => {
+  // Choosing "link" mails a code (and choosing it again, a new one): limited as sign-in is.
+  app.post('/sign-in/oidc-link', { config: { rateLimit: rateLimits.signIn } }, async (request, reply) => {
     const session = await request.session();
-    const pending = session.get<PendingLink>('oidcLink');
+    const pending = await pendingLink(request);
     if (!pending) return reply.redirect('/sign-in', 303);
     const choice = fieldOf(request, 'choice');
     if (choice === 'cancel') {
       session.set('oidcLink', undefined);
       return reply.redirect('/sign-in', 303);
     }
-    if (choice !== 'link' && choice !== 'new')
-      return linkPage(request, reply, pending, 'identity.link.error-choice');
-    session.set('oidcLink', undefined);
-    const done = await identity.confirmLink(request, pending, choice);
-    if (!done) return reply.redirect('/sign-in', 303);
-    return reply.redirect(
-      await services.signInExtras.next(request, done.accountId, pending.returnTo ?? '/account'),
-      303,
-    );
+    if (choice === 'new')
+      return linkDone(request, reply, pending, await identity.separateAccount(request, pending));
+    if (choice !== 'link')
+      return linkPage(request, reply, pending, { key: 'identity.link.error-choice', status: 400 });
+    const sent = await identity.sendLinkCode(request, pending);
+    if (sent.status === 'gone') return linkDone(request, reply, pending, sent);
+    if (sent.status === 'throttled')
+      return linkPage(request, reply, pending, { key: 'accounts.sign-in.error-too-many', status: 429 });
+    session.set('oidcLink', sent.pending);
+    return reply.redirect('/sign-in/oidc-link/code', 303);
   });
+
+  app.get('/sign-in/oidc-link/code', async (request, reply) => {
+    const pending = await pendingLink(request);
+    if (!pending) return reply.redirect('/sign-in', 303);
+    if (!pending.challengeId) return reply.redirect('/sign-in/oidc-link', 303);
+    return linkCodePage(request, reply, pending);
+  });
+
+  app.post(
+    '/sign-in/oidc-link/code',
+    { config: { rateLimit: rateLimits.signIn } },
+    async (request, reply) => {
+      const pending = await pendingLink(request);
+      if (!pending) return reply.redirect('/sign-in', 303);
+      if (!pending.challengeId) return reply.redirect('/sign-in/oidc-link', 303);
+      const outcome = await identity.confirmLink(request, pending, fieldOf(request, 'code', 20));
+      if (outcome.status === 'done' || outcome.status === 'gone')
+        return linkDone(request, reply, pending, outcome);
+      // A wrong, expired or used-up code: said on the page; nothing is linked, nobody signed in.
+      return linkCodePage(request, reply, pending, codeErrors(outcome));
+    },
+  );
 }
 
 function residentUser(account: {

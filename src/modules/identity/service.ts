@@ -5,6 +5,7 @@ import type { HttpClient } from '../../platform/http-client/http-client.ts';
 import type { I18n } from '../../platform/i18n/catalogue.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
 import type { Mailer } from '../../platform/mail/mailer.ts';
+import type { CodeAttemptResult } from '../../platform/one-time-codes/one-time-codes.ts';
 import type { AccountsService } from '../accounts/service.ts';
 import { isRole, type Role, roles } from '../staff/roles.ts';
 import type { StaffService } from '../staff/service.ts';
@@ -17,7 +18,10 @@ import * as store from './store.ts';
 export type { PendingAuthorization, ProvedIdentity } from './openid.ts';
 export { ProviderRefused, ProviderUnavailable } from './openid.ts';
 
-/** A provider's first sign-in whose verified email matches an account: linked only once the person says so. */
+/**
+ * A provider's first sign-in whose verified email matches an account: linked only once the
+ * person says so and proves, with a code mailed to that address, that the account is theirs.
+ */
 export interface PendingLink {
   providerId: string;
   issuer: string;
@@ -27,7 +31,16 @@ export interface PendingLink {
   givenName?: string;
   familyName?: string;
   returnTo?: string;
+  /** The code mailed to `email` once the person chose to link: its challenge, for this session only. */
+  challengeId?: string;
 }
+
+/** What came of the person's answer to "link to your existing account?". */
+export type LinkOutcome =
+  | { status: 'done'; accountId: string; created: boolean }
+  /** The provider or the account's hold on the address went meanwhile: start again. */
+  | { status: 'gone' }
+  | Exclude<CodeAttemptResult, { status: 'accepted' }>;
 
 export type ResidentOutcome =
   | { status: 'signed-in'; accountId: string; created: boolean }
@@ -227,7 +240,7 @@ export class IdentityService {
   /**
    * A resident came back from a provider. A known identity signs in; a signed-in person links
    * it to their account; a new one whose verified email has an account waits for the person's
-   * word; otherwise a new account is made.
+   * word (and, to link, a code mailed to that address); otherwise a new account is made.
    */
   async residentArrived(
     request: FastifyRequest,
@@ -280,36 +293,76 @@ export class IdentityService {
     return { status: 'signed-in', accountId, created: true };
   }
 
-  /** The person's answer to "link to your existing account?". */
-  async confirmLink(
+  /**
+   * "Yes, link it": a code to the account's address, through the outbox, as for a sign-in (the
+   * same codes and the same limits). The provider's email_verified is its word about its own
+   * account, not proof that the person holds this one: linking waits for the code.
+   */
+  async sendLinkCode(
     request: FastifyRequest,
     pending: PendingLink,
-    choice: 'link' | 'new',
-  ): Promise<{ accountId: string; created: boolean } | undefined> {
+  ): Promise<{ status: 'sent'; pending: PendingLink } | { status: 'throttled' } | { status: 'gone' }> {
     const provider = await this.provider(request.tenant.id, pending.providerId);
-    if (!provider) return undefined;
-    const who = {
-      issuer: pending.issuer,
-      subject: pending.subject,
+    if (!provider) return { status: 'gone' };
+    const t = this.#i18n.t(request.lang);
+    const council = localise(request.tenant.name, request.lang).text;
+    const name = localise(provider.label, request.lang).text;
+    const sent = await this.#accounts.sendCode({
+      tenantId: request.tenant.id,
       email: pending.email,
-      emailVerified: true,
-      givenName: pending.givenName,
-      familyName: pending.familyName,
-      claims: {},
-    };
-    if (choice === 'link') {
-      await this.#link(request, pending.existingAccountId, provider, who);
-      await this.#accounts.startSession(request, pending.existingAccountId, 'openid');
-      return { accountId: pending.existingAccountId, created: false };
-    }
-    // A separate account: the address stays with the account that proved it first.
+      ip: request.ip,
+      message: (code) => ({
+        subject: t('identity.link-code.email-subject', { code, council, provider: name }),
+        text: t('identity.link-code.email-body', { code, council, provider: name }),
+      }),
+    });
+    if (sent.status !== 'sent') return { status: 'throttled' };
+    return { status: 'sent', pending: { ...pending, challengeId: sent.challengeId } };
+  }
+
+  /**
+   * "Yes, link it", with the code that was mailed to the account's address: linked and signed
+   * in when the code is right; otherwise nothing is linked and nobody is signed in.
+   */
+  async confirmLink(request: FastifyRequest, pending: PendingLink, code: string): Promise<LinkOutcome> {
+    const tenantId = request.tenant.id;
+    const provider = await this.provider(tenantId, pending.providerId);
+    if (!provider) return { status: 'gone' };
+    if (!pending.challengeId) return { status: 'expired' };
+    const proved = await this.#accounts.proveEmail(
+      request,
+      { purpose: 'link-identity', email: pending.email, challengeId: pending.challengeId },
+      code,
+    );
+    if (proved.status !== 'accepted') return proved;
+    // The address proved must still be this account's: it may have been removed meanwhile.
+    if ((await this.#accounts.accountIdByEmail(tenantId, pending.email)) !== pending.existingAccountId)
+      return { status: 'gone' };
+    await this.#link(request, pending.existingAccountId, provider, pending);
+    await this.#accounts.startSession(request, pending.existingAccountId, 'openid');
+    return { status: 'done', accountId: pending.existingAccountId, created: false };
+  }
+
+  /** "No, make a separate account": the address stays with the account that proved it first. */
+  async separateAccount(
+    request: FastifyRequest,
+    pending: PendingLink,
+  ): Promise<Extract<LinkOutcome, { status: 'done' | 'gone' }>> {
+    const provider = await this.provider(request.tenant.id, pending.providerId);
+    if (!provider) return { status: 'gone' };
     const accountId = await this.#accounts.createAccount(request, {
       givenName: pending.givenName,
       familyName: pending.familyName,
     });
-    await this.#link(request, accountId, provider, { ...who, email: undefined }, false);
+    await this.#link(
+      request,
+      accountId,
+      provider,
+      { issuer: pending.issuer, subject: pending.subject, email: undefined },
+      false,
+    );
     await this.#accounts.startSession(request, accountId, 'openid', true);
-    return { accountId, created: true };
+    return { status: 'done', accountId, created: true };
   }
 
   /** Links the identity; an account that existed before hears of it by email, in the same transaction. */
