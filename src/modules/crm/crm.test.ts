@@ -272,16 +272,17 @@ describe('the duplicate model before any batch run', () => {
   it('comes from whole clusters of people, so a council larger than its sample still tells duplicates apart', async () => {
     const { db } = t.app.services;
     const tenantId = t.tenants.northshire.id;
-    // 600 people born on 30 days, 40 to a postcode; every 20th on file twice with a slip in the surname.
+    // 600 people, 40 to a postcode; every 20th on file twice with a slip in the surname.
     await db.query(
-      `with s as (select i, (array['ada','bryn','cai','dewi','elen','ffion','gwen','huw'])[1 + i % 8] as g,
-                         (array['morgan','lloyd','price','parry','rees','powell','jenkins','bevan','howell','vaughan'])[1 + (i / 8) % 10]
-                           || (array['','s','ton','field'])[1 + (i / 80) % 4] as f
+      `with s as (select i,
+                         (array['ada','bryn','cai','dewi','elen','ffion','gwen','huw','ifan','jac','llio','mali','nest','osian','pedr','rhian'])[1 + (i * 7) % 16] as g,
+                         (array['mor','llwyd','pri','par','rhe','pow','jenk','bev','how','vau','tal','cad'])[1 + (i * 5) % 12]
+                           || (array['gan','ell','ford','ington','wood','ley','ton','stone','field','by'])[1 + (i * 3) % 10] as f
                     from generate_series(0, 599) as i)
        insert into people (tenant_id, given_name, family_name, name_key, date_of_birth, postcode)
-       select $1::uuid, g, f, g || ' ' || f, date '1970-01-01' + (i * 7) % 30, 'NS' || (i / 40) || ' 1AA' from s
+       select $1::uuid, g, f, g || ' ' || f, date '1970-01-01' + (i * 7) % 3000, 'NS' || (i / 40) || ' 1AA' from s
        union all
-       select $1::uuid, g, left(f, 2) || substr(f, 4), g || ' ' || left(f, 2) || substr(f, 4), date '1970-01-01' + (i * 7) % 30,
+       select $1::uuid, g, left(f, 2) || substr(f, 4), g || ' ' || left(f, 2) || substr(f, 4), date '1970-01-01' + (i * 7) % 3000,
               'NS' || (i / 40) || ' 1AA' from s where i % 20 = 0`,
       [tenantId],
     );

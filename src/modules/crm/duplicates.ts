@@ -7,6 +7,7 @@ import {
   eachCandidatePair,
   estimate,
   forPopulation,
+  isCurrent,
   type MatchRecord,
   type Model,
   sampleComparisons,
@@ -67,7 +68,7 @@ export async function modelFor(q: Queryable, tenantId: string): Promise<Model> {
     `select model from person_match_runs where tenant_id = $1 and model is not null order by id desc limit 1`,
     [tenantId],
   );
-  const model = run?.model ?? (await estimateFromSample(q, tenantId));
+  const model = isCurrent(run?.model) ? run.model : await estimateFromSample(q, tenantId);
   models.set(tenantId, { model, at: Date.now() });
   return model;
 }
@@ -438,11 +439,14 @@ export async function runPeopleMatch(
   // give more pairs than memory should hold at once.
   const { count, sample } = sampleComparisons(records);
   options.log(`${count} candidate pairs`);
-  const [open] = await db.query<{ id: string; model: Model | null; done: number }>(
+  const [unfinished] = await db.query<{ id: string; model: Model | null; done: number }>(
     `select id::text as id, model, pairs as done from person_match_runs
       where tenant_id = $1 and finished_at is null order by id desc limit 1`,
     [tenantId],
   );
+  // A run stopped under an earlier version of the model starts again.
+  const open =
+    unfinished && isCurrent(unfinished.model) ? { ...unfinished, model: unfinished.model } : undefined;
   const model = open?.model ?? estimate(records, sample, { candidateCount: count });
   const runId =
     open?.id ??

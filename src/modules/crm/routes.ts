@@ -629,6 +629,8 @@ export function crmStaffPages(services: Services) {
       if (f === 'address') return [p.address?.line1, p.address?.town].filter(Boolean).join(', ');
       if (f === 'postcode') return p.postcode ?? '';
       if (f === 'uprn') return p.uprn ?? '';
+      if (f === 'property')
+        return [p.address?.line1, p.address?.town, p.uprn ? `UPRN ${p.uprn}` : ''].filter(Boolean).join(', ');
       return '';
     };
 

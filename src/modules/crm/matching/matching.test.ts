@@ -167,6 +167,61 @@ describe('the Fellegi–Sunter model', () => {
     assert.ok(fp <= 6, `${fp} pairs of two people kept`);
   });
 
+  test('people of one household (one property, one landline, one surname) are not taken for one person', () => {
+    const random = mulberry32(5);
+    const part = (list: string) => list.split(' ')[Math.floor(random() * list.split(' ').length)]!;
+    const records: MatchRecord[] = [];
+    for (let home = 0; home < 1500; home++) {
+      const familyName =
+        part('ash brad carl dun ell fair grant hart kirk lang') + part('ley ton son field wood ford');
+      const where = {
+        uprn: String(100000 + home),
+        address: `${1 + (home % 40)} ${part('high mill church station park')} street riverford`,
+        postcode: `RF${1 + Math.floor(home / 150)} ${Math.floor(home / 15) % 10}AA`,
+        phone: `01632${String(home).padStart(6, '0')}`,
+      };
+      // Two to four people at each address; every tenth home has one of them on file twice.
+      const size = 2 + (home % 3);
+      // Each with their own first name, as in most homes.
+      const names = 'oliver amelia george isla harry ava jack mia noah ivy rhys sian owen nia'.split(' ');
+      const first = Math.floor(random() * names.length);
+      for (let member = 0; member < size; member++) {
+        const person = {
+          ...where,
+          familyName,
+          givenName: names[(first + member * 5) % names.length]!,
+          dateOfBirth: new Date(Date.UTC(1940, 0, 1) + Math.floor(random() * 25000) * 864e5)
+            .toISOString()
+            .slice(0, 10),
+        };
+        records.push(toRecord({ id: `rec-${home}.${member}-org`, ...person }));
+        if (member === 0 && home % 10 === 0)
+          records.push(
+            toRecord({
+              id: `rec-${home}.${member}-dup-0`,
+              ...person,
+              phone: '',
+              givenName: `${person.givenName}e`,
+            }),
+          );
+      }
+    }
+    const pairs = candidatePairs(records);
+    const model = estimate(
+      records,
+      pairs.map(([a, b]) => compare(records[a]!, records[b]!)),
+    );
+    let tp = 0;
+    let fp = 0;
+    for (const [a, b] of pairs) {
+      if (score(model, records[a]!, records[b]!).score < 0.5) continue;
+      if (records[a]!.id.split('-')[1] === records[b]!.id.split('-')[1]) tp++;
+      else fp++;
+    }
+    assert.ok(tp >= 140, `found ${tp} of 150`);
+    assert.ok(fp <= 7, `${fp} pairs of two people of one household kept`);
+  });
+
   test('a record is never its own candidate, whichever keys it shares with itself', () => {
     const records = [
       toRecord({

@@ -30,9 +30,8 @@ export const fields = [
   'dateOfBirth',
   'email',
   'phone',
-  'address',
+  'property',
   'postcode',
-  'uprn',
 ] as const;
 export type Field = (typeof fields)[number];
 
@@ -43,9 +42,10 @@ export const levels: Record<Field, readonly string[]> = {
   dateOfBirth: ['exact', 'one-typo', 'different'],
   email: ['exact', 'close', 'different'],
   phone: ['exact', 'different'],
-  address: ['exact', 'close', 'different'],
+  // The UPRN, or else the address. With the postcode it says one thing (where the person
+  // lives): counted twice or three times, the people of one household would be taken for one.
+  property: ['exact', 'close', 'different'],
   postcode: ['exact', 'one-typo', 'different'],
-  uprn: ['exact', 'different'],
 };
 
 export type Comparison = Record<Field, number>;
@@ -83,13 +83,7 @@ export function compare(a: MatchRecord, b: MatchRecord): Comparison {
         ? 1
         : 2;
   out.phone = missing(a.phone, b.phone) ? -1 : a.phone === b.phone ? 0 : 1;
-  out.address = missing(a.address, b.address)
-    ? -1
-    : a.address === b.address
-      ? 0
-      : trigramSimilarity(a.address, b.address) >= 0.5
-        ? 1
-        : 2;
+  out.property = propertyLevel(a, b);
   out.postcode = missing(a.postcode, b.postcode)
     ? -1
     : a.postcode === b.postcode
@@ -97,8 +91,19 @@ export function compare(a: MatchRecord, b: MatchRecord): Comparison {
       : levenshtein(a.postcode, b.postcode, 1) <= 1
         ? 1
         : 2;
-  out.uprn = missing(a.uprn, b.uprn) ? -1 : a.uprn === b.uprn ? 0 : 1;
+  // The same property says where the postcode is; a landline (01, 02) belongs to the home,
+  // not the person. Neither is counted again on top of the property.
+  if (out.property === 0 || out.property === 1) out.postcode = -1;
+  if (out.property === 0 && out.phone === 0 && /^0[12]/.test(a.phone)) out.phone = -1;
   return out;
+}
+
+function propertyLevel(a: MatchRecord, b: MatchRecord): number {
+  const both = (x: string, y: string) => Boolean(x && y);
+  if (both(a.uprn, b.uprn)) return a.uprn === b.uprn ? 0 : 2;
+  if (!both(a.address, b.address)) return -1;
+  if (a.address === b.address) return 0;
+  return trigramSimilarity(a.address, b.address) >= 0.5 ? 1 : 2;
 }
 
 function swappedDayMonth(a: string, b: string): boolean {
@@ -159,10 +164,11 @@ const priorMatches = 20;
 
 const trainingRules: { name: string; key: (r: MatchRecord) => string | undefined; excludes: Field[] }[] = [
   { name: 'date of birth', key: (r) => r.dateOfBirth || undefined, excludes: ['dateOfBirth'] },
+  // The same full name, not names alike: a household's John and Jane sound alike, and its
+  // members' shared phone and address would be learnt as what a match looks like.
   {
-    name: 'names alike',
-    key: (r) =>
-      r.givenName && r.familyName ? `${soundex(r.givenName)}:${soundex(r.familyName)}` : undefined,
+    name: 'same name',
+    key: (r) => (r.givenName && r.familyName ? `${r.givenName}|${r.familyName}` : undefined),
     excludes: ['givenName', 'familyName'],
   },
 ];
@@ -348,6 +354,14 @@ export function estimate(
     lambda = Math.min(Math.max((gTotal * scale) / allPairs, 1e-15), 0.5);
   }
   return { lambda, m, u, tf: termFrequencies(records), records: n };
+}
+
+/** False for a model kept from an earlier version, with other fields or levels: it is made again. */
+export function isCurrent(model: Model | null | undefined): model is Model {
+  return Boolean(
+    model &&
+      fields.every((f) => model.m[f]?.length === levels[f].length && model.u[f]?.length === levels[f].length),
+  );
 }
 
 /**
