@@ -154,20 +154,20 @@ function termFrequencies(records: readonly MatchRecord[]) {
   return tf;
 }
 
+/** The starting m counts as this many matches seen: with few records, m stays near it. */
+const priorMatches = 20;
+
 /**
  * Rules for estimating m, as Splink does: within the blocks of one rule every pair agrees on
  * the rule's fields, so those fields say nothing there and are left out, and each other
  * field's m is learnt by EM with u held at the random pairs' values. Between them the rules
  * leave no field out twice.
  */
-const priorMatches = 20;
-
-const trainingRules: { name: string; key: (r: MatchRecord) => string | undefined; excludes: Field[] }[] = [
-  { name: 'date of birth', key: (r) => r.dateOfBirth || undefined, excludes: ['dateOfBirth'] },
+const trainingRules: { key: (r: MatchRecord) => string | undefined; excludes: Field[] }[] = [
+  { key: (r) => r.dateOfBirth || undefined, excludes: ['dateOfBirth'] },
   // The same full name, not names alike: a household's John and Jane sound alike, and its
   // members' shared phone and address would be learnt as what a match looks like.
   {
-    name: 'same name',
     key: (r) => (r.givenName && r.familyName ? `${r.givenName}|${r.familyName}` : undefined),
     excludes: ['givenName', 'familyName'],
   },
