@@ -18,7 +18,12 @@ describe('housekeeping', () => {
            ($1, 'mail.send', 'done', $2), ($1, 'mail.send', 'done', $3), ($1, 'mail.send', 'dead', $2)`,
         [northshire.id, new Date(now.getTime() - 8 * 86_400_000), new Date(now.getTime() - 86_400_000)],
       );
-      assert.deepEqual(await runHousekeeping(db, now), { sessions: 1, jobs: 1, documents: 0 });
+      assert.deepEqual(await runHousekeeping(db, now), {
+        sessions: 1,
+        jobs: 1,
+        documents: 0,
+        registrations: 0,
+      });
       assert.deepEqual(
         (await db.query<{ id_hash: string }>('select id_hash from sessions')).map((r) => r.id_hash),
         ['live'],

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Database } from './db/database.ts';
 import { deleteOldSentMail } from './modules/accounts/service.ts';
 import { deleteExpiredDocuments } from './modules/cases/work.ts';
+import { deleteExpiredRegistrationData } from './modules/events/retention.ts';
 import { deleteExpiredDrafts } from './modules/forms/store.ts';
 import { deleteOldKeys } from './modules/oidc/keys.ts';
 import { deleteExpiredPayloads } from './modules/oidc/store.ts';
@@ -18,7 +19,7 @@ export async function runHousekeeping(
   db: Database,
   now: Date,
   files?: FileStore,
-): Promise<{ sessions: number; jobs: number; documents: number }> {
+): Promise<{ sessions: number; jobs: number; documents: number; registrations: number }> {
   const sessions = await deleteExpiredSessions(db, now);
   const jobs = await pruneDoneJobs(db, new Date(now.getTime() - doneJobsKeptMs));
   await deleteExpiredRateLimits(db, now);
@@ -30,7 +31,9 @@ export async function runHousekeeping(
   await deleteOldKeys(db, now);
   // Case documents are kept by the retention rule of their kind, then their bytes are destroyed.
   const documents = files ? await deleteExpiredDocuments(db, files, now) : 0;
-  return { sessions, jobs, documents };
+  // Event registrations keep their figures; their personal data goes when its retention ends.
+  const registrations = await deleteExpiredRegistrationData(db, now);
+  return { sessions, jobs, documents, registrations };
 }
 
 /** Runs housekeeping beside the worker, every `everyMs`; returns a function that stops it. */
@@ -41,7 +44,7 @@ export function startHousekeeping(
   const tick = async () => {
     try {
       const removed = await runHousekeeping(deps.db, deps.now(), deps.files);
-      if (removed.sessions || removed.jobs || removed.documents) deps.logger.info(removed, 'housekeeping');
+      if (Object.values(removed).some(Boolean)) deps.logger.info(removed, 'housekeeping');
     } catch (error) {
       deps.logger.warn({ err: error }, 'housekeeping failed; will try again');
     }

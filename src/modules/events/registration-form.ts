@@ -4,6 +4,8 @@
  */
 import { defineForm, type FormDefinition } from '../forms/engine/index.ts';
 
+// Kept for this long after the registration stops being needed: the end of the event, or the
+// cancellation of the registration or of the event. Housekeeping deletes it (retention.ts).
 const retention = { period: 'P1Y' };
 
 export const registrationForm: FormDefinition = defineForm({

@@ -11,8 +11,10 @@ import { localise } from '../../platform/i18n/local-text.ts';
 import { type FieldErrors, renderForm } from '../../platform/views/error-summary.ts';
 import { localText } from '../builder/edit.ts';
 import { bodyOf } from '../builder/routes.ts';
-import { fromLondon, londonParts } from '../catalogue/london-time.ts';
+import { fromLondon, londonDate, londonParts } from '../catalogue/london-time.ts';
+import { formatDate, periodText } from '../forms/engine/index.ts';
 import { listGroups } from '../groups/service.ts';
+import { registrationRetention } from './retention.ts';
 import {
   type EventInput,
   type EventRow,
@@ -21,6 +23,7 @@ import {
   findEvent,
   inviteToken,
   listEvents,
+  registrationFigures,
   registrationsOf,
   whenText,
 } from './service.ts';
@@ -217,9 +220,12 @@ export function eventsStaffPages(services: Services & { events: EventsService })
 
     scope.get('/events/:id', { config }, async (request, reply) => {
       const event = await eventOf(request);
-      const registrations = await db.transaction(async (tx) => {
+      const { registrations, figures } = await db.transaction(async (tx) => {
         await audit(request, tx, 'view', event.id, { what: 'registrations' });
-        return registrationsOf(tx, request.tenant.id, event.id);
+        return {
+          registrations: await registrationsOf(tx, request.tenant.id, event.id),
+          figures: await registrationFigures(tx, request.tenant.id, event.id),
+        };
       });
       const origin = appConfig.publicOriginTemplate.replaceAll('{slug}', request.tenant.slug);
       const q = request.query as { saved?: string; told?: string };
@@ -238,6 +244,16 @@ export function eventsStaffPages(services: Services & { events: EventsService })
               ? `${origin}/events/${event.slug}?invite=${inviteToken(signer, request.tenant.id, event.id)}`
               : `${origin}/events/${event.slug}`,
         },
+        figures,
+        // After the event, or once anyone is marked: how many of those with a place came.
+        showAttended: event.endsAt <= now() || figures.attended > 0,
+        // Registrations past their retention are counted above but listed nowhere: nobody is left to list.
+        deleted: figures.deletedAt
+          ? {
+              date: formatDate(londonDate(figures.deletedAt), request.lang),
+              period: periodText(registrationRetention.parsed)[request.lang],
+            }
+          : undefined,
         confirmed: registrations.filter((r) => r.status === 'confirmed'),
         waiting: registrations.filter((r) => r.status === 'waiting'),
         cancelled: registrations.filter((r) => r.status === 'cancelled'),

@@ -40,6 +40,10 @@ export interface EventInput {
   groupId: string | null;
 }
 
+/**
+ * A registration still holding its personal data. Once the retention has run out, only the
+ * figures remain (see retention.ts), and no lookup here returns the row as a Registration.
+ */
 export interface Registration {
   id: string;
   eventId: string;
@@ -62,6 +66,8 @@ const columnsOf = (p: string) => `${p}id, ${p}tenant_id as "tenantId", ${p}slug,
   ${p}access_info as "accessInfo", ${p}meeting_url as "meetingUrl", ${p}capacity, ${p}status, ${p}sequence,
   ${p}group_id as "groupId"`;
 const eventColumns = columnsOf('');
+/** Registrations whose personal data the retention sweep has not deleted. */
+const live = 'personal_data_deleted_at is null';
 const registrationColumns = `id, event_id as "eventId", name, email, answers, lang, status, queued_at as "queuedAt",
   account_id as "accountId", person_id as "personId", attended, created_at as "createdAt", promoted_at as "promotedAt",
   cancelled_at as "cancelledAt"`;
@@ -115,7 +121,9 @@ export async function setEventStatus(
   raiseSequence: boolean,
 ): Promise<void> {
   await q.query(
-    `update events set status = $3, sequence = sequence + $4, updated_at = now() where tenant_id = $1 and id = $2`,
+    `update events set status = $3, sequence = sequence + $4, updated_at = now(),
+       cancelled_at = case when $3 = 'cancelled' then coalesce(cancelled_at, now()) else cancelled_at end
+     where tenant_id = $1 and id = $2`,
     [tenantId, id, status, raiseSequence ? 1 : 0],
   );
 }
@@ -202,7 +210,7 @@ export async function activeRegistrationByEmail(
 ): Promise<Registration | undefined> {
   const [row] = await q.query<Registration>(
     `select ${registrationColumns} from event_registrations
-      where tenant_id = $1 and event_id = $2 and email = $3 and status <> 'cancelled'`,
+      where tenant_id = $1 and event_id = $2 and email = $3 and status <> 'cancelled' and ${live}`,
     [tenantId, eventId, email],
   );
   return row;
@@ -254,7 +262,7 @@ export async function findRegistration(
   id: string,
 ): Promise<Registration | undefined> {
   const [row] = await q.query<Registration>(
-    `select ${registrationColumns} from event_registrations where tenant_id = $1 and id = $2`,
+    `select ${registrationColumns} from event_registrations where tenant_id = $1 and id = $2 and ${live}`,
     [tenantId, id],
   );
   return row;
@@ -268,7 +276,7 @@ export async function registrationByTokenHash(
   const [row] = await q.query<Registration>(
     `select ${registrationColumns} from event_registrations
       where tenant_id = $1 and id = (select registration_id from event_registration_tokens
-                                      where tenant_id = $1 and token_hash = $2)`,
+                                      where tenant_id = $1 and token_hash = $2) and ${live}`,
     [tenantId, tokenHash],
   );
   return row;
@@ -292,7 +300,7 @@ export async function registrationsOf(
   eventId: string,
 ): Promise<Registration[]> {
   return q.query<Registration>(
-    `select ${registrationColumns} from event_registrations where tenant_id = $1 and event_id = $2
+    `select ${registrationColumns} from event_registrations where tenant_id = $1 and event_id = $2 and ${live}
       order by case status when 'confirmed' then 0 when 'waiting' then 1 else 2 end, queued_at, id`,
     [tenantId, eventId],
   );
@@ -328,12 +336,13 @@ export async function firstWaiting(
 ): Promise<Registration | undefined> {
   const [row] = await q.query<Registration>(
     `select ${registrationColumns} from event_registrations
-      where tenant_id = $1 and event_id = $2 and status = 'waiting' order by queued_at, id limit 1`,
+      where tenant_id = $1 and event_id = $2 and status = 'waiting' and ${live} order by queued_at, id limit 1`,
     [tenantId, eventId],
   );
   return row;
 }
 
+/** Marks who came among those with a place whose details are still held (the others' stays as it was). */
 export async function setAttendance(
   q: Queryable,
   tenantId: string,
@@ -342,11 +351,88 @@ export async function setAttendance(
 ): Promise<Registration[]> {
   return q.query<Registration>(
     `update event_registrations set attended = (id = any($3::uuid[]))
-      where tenant_id = $1 and event_id = $2 and status = 'confirmed'
+      where tenant_id = $1 and event_id = $2 and status = 'confirmed' and ${live}
         and attended is distinct from (id = any($3::uuid[]))
       returning ${registrationColumns}`,
     [tenantId, eventId, attended],
   );
+}
+
+export interface RegistrationFigures {
+  confirmed: number;
+  waiting: number;
+  cancelled: number;
+  /** Among all registrations, those marked as having come. */
+  attended: number;
+  /** Registrations whose personal data the retention sweep deleted, and when it last did. */
+  deleted: number;
+  deletedAt: Date | null;
+}
+
+/** The event's figures, counting registrations whose personal data is gone as well. */
+export async function registrationFigures(
+  q: Queryable,
+  tenantId: string,
+  eventId: string,
+): Promise<RegistrationFigures> {
+  const [row] = await q.query<RegistrationFigures>(
+    `select count(*) filter (where status = 'confirmed')::int as confirmed,
+       count(*) filter (where status = 'waiting')::int as waiting,
+       count(*) filter (where status = 'cancelled')::int as cancelled,
+       count(*) filter (where attended)::int as attended,
+       count(*) filter (where personal_data_deleted_at is not null)::int as deleted,
+       max(personal_data_deleted_at) as "deletedAt"
+       from event_registrations where tenant_id = $1 and event_id = $2`,
+    [tenantId, eventId],
+  );
+  return row!;
+}
+
+/**
+ * Registrations of one council whose personal data is due for deletion: the retention runs
+ * from the end of the event, or the cancellation of the registration or of the event,
+ * whichever came first, and ran out at `cutoff`. Locked, skipping rows another sweep holds.
+ */
+export async function registrationsDueForDeletion(
+  q: Queryable,
+  tenantId: string,
+  cutoff: Date,
+  limit: number,
+): Promise<{ id: string; eventId: string }[]> {
+  return q.query<{ id: string; eventId: string }>(
+    `select r.id, r.event_id as "eventId"
+       from event_registrations r join events e on e.tenant_id = r.tenant_id and e.id = r.event_id
+      where r.tenant_id = $1 and r.personal_data_deleted_at is null
+        and least(e.ends_at, e.cancelled_at, r.cancelled_at) <= $2
+      order by r.event_id, r.id limit $3
+      for update of r skip locked`,
+    [tenantId, cutoff, limit],
+  );
+}
+
+/**
+ * Deletes the personal data of these registrations: name, email, answers, the account and
+ * CRM person they were joined to, and every link (token) to them. Status, attendance and
+ * the dates of the wait list stay, for the figures. Answers the ids it changed.
+ */
+export async function deletePersonalData(
+  q: Queryable,
+  tenantId: string,
+  ids: readonly string[],
+  at: Date,
+): Promise<string[]> {
+  await q.query(
+    'delete from event_registration_tokens where tenant_id = $1 and registration_id = any($2::uuid[])',
+    [tenantId, ids],
+  );
+  const rows = await q.query<{ id: string }>(
+    `update event_registrations set name = null, email = null, answers = '{}', account_id = null, person_id = null,
+       personal_data_deleted_at = $3
+      where tenant_id = $1 and id = any($2::uuid[]) and personal_data_deleted_at is null
+      returning id`,
+    [tenantId, ids, at],
+  );
+  return rows.map((r) => r.id);
 }
 
 export interface AccountRegistration {

@@ -16,7 +16,7 @@ export {
 export { type Block, contentBlocks, type Inline } from './content.ts';
 export { type DefinitionResult, defineForm, validateDefinition } from './definition.ts';
 export { type CompiledForm, compileForm, findPage, findQuestion } from './form.ts';
-export { dateText, formatDate } from './format.ts';
+export { dateText, formatDate, periodText } from './format.ts';
 export {
   applyPageAnswers,
   canAddRepeatItem,
@@ -39,12 +39,14 @@ export {
   visibleQuestions,
 } from './journey.ts';
 export {
+  addPeriod,
   formatMoney,
   formatPhone,
   normaliseEmail,
   normalisePhone,
   normalisePostcode,
   parseMoney,
+  parsePeriod,
   todayInLondon,
 } from './normalise.ts';
 export {
