@@ -627,6 +627,49 @@ describe('council apps at /staff/apps', () => {
     assert.ok(!row!.secret_encrypted.includes(fresh), 'the secret is stored encrypted');
   });
 
+  it('lists every change to an app on /staff/changes, with what it was before and after, never a secret', async () => {
+    const { admin, secret: first } = await registerApp('parking', { ...appFields(), nameEn: 'Parking' });
+    assert.ok(first);
+    const changed = await admin.post('/staff/apps/parking', '/staff/apps/parking', {
+      ...appFields(),
+      nameEn: 'Parking permits',
+      redirectUris: `${appOrigin}/callback\n${appOrigin}/callback-2`,
+    });
+    assert.equal(changed.headers.location, '/staff/apps/parking');
+    await admin.post('/staff/apps/parking', '/staff/apps/parking/enabled', {});
+    await admin.post('/staff/apps/parking', '/staff/apps/parking/enabled', {});
+    await admin.post('/staff/apps/parking', '/staff/apps/parking/secret', {});
+    const second = /<code[^>]*>([^<]+)<\/code>/.exec((await admin.get('/staff/apps/parking')).body)?.[1];
+    assert.ok(second && second !== first);
+
+    const history = await admin.get('/staff/changes');
+    assert.equal(history.statusCode, 200);
+    const text = textOf(history.body);
+    for (const line of [
+      'App registered: oidc-client parking',
+      'App changed: oidc-client parking',
+      'App turned off: oidc-client parking',
+      'App turned on: oidc-client parking',
+      'New client secret made: oidc-client parking',
+    ])
+      assert.ok(text.includes(line), line);
+    // What the edit changed, before and after.
+    assert.match(text, /name\.en Parking Parking permits/);
+    assert.ok(text.includes(`redirectUris[1] ${appOrigin}/callback-2`));
+    // Never a secret, plain or sealed, on the page or in what the page is made from.
+    const [row] = await t.app.services.db.query<{ sealed: string }>(
+      `select secret_encrypted as sealed from oidc_clients where tenant_id = $1 and client_id = 'parking'`,
+      [t.tenants.northshire.id],
+    );
+    const audit = JSON.stringify(
+      await t.app.services.db.query(`select details from audit_log where subject_type = 'oidc-client'`),
+    );
+    for (const secret of [first, second, row!.sealed, 'secretEncrypted']) {
+      assert.ok(!history.body.includes(secret), 'no secret on the page');
+      assert.ok(!audit.includes(secret), 'no secret in the audit');
+    }
+  });
+
   it('rotates the signing keys, keeping the old ones published until housekeeping drops them', async () => {
     const admin = await adminOf(northshire);
     const before = (await t.app.inject({ url: '/oidc/jwks', headers: northshire })).json().keys as {
@@ -634,6 +677,7 @@ describe('council apps at /staff/apps', () => {
     }[];
     const rotated = await admin.post('/staff/apps', '/staff/apps/keys/rotate', {});
     assert.equal(rotated.headers.location, '/staff/apps?rotated=1');
+    assert.match(textOf((await admin.get('/staff/changes')).body), /New signing keys made: oidc-keys/);
     const afterKeys = (await t.app.inject({ url: '/oidc/jwks', headers: northshire })).json().keys as {
       kid: string;
     }[];
