@@ -221,7 +221,16 @@ export async function buildApp(deps: AppDeps) {
   // Doorstep as OpenID Provider for council apps, one issuer per council, at /oidc.
   const box = new SecretBox(deps.sessionSecret, { demo: config.demo });
   const oidc = new OidcService({ db, box, now });
-  const providers = new Providers({ db, config, box, sessionSecret: deps.sessionSecret, accounts, now });
+  const providers = new Providers({
+    db,
+    config,
+    box,
+    sessionSecret: deps.sessionSecret,
+    accounts,
+    now,
+    // The apps hear of logouts from the worker (createWorker), through the outbox.
+    backchannelLogout: 'queue',
+  });
   oidc.useProviders(providers);
   await registerOidc(app, { ...services, accounts, oidc, providers, sessionSecret: deps.sessionSecret });
   const events = new EventsService({ mailer, i18n, config, tenants });

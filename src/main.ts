@@ -50,6 +50,7 @@ async function start() {
     logger,
     outbound: { demo: config.demo, allowPrivate: config.outboundAllowPrivate },
     services: app.services,
+    sessionSecret,
   });
   await app.listen({ port: config.port, host: config.host });
   if (app.services.mailer.delivery === 'none') {

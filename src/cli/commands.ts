@@ -50,6 +50,7 @@ export const commands: Record<string, Command> = {
       await tenants.refresh();
       const now = () => new Date();
       const mailer = new Mailer({ db, config, tenants, now });
+      const sessionSecret = resolveSessionSecret(config);
       const worker = createWorker({
         db,
         mailer,
@@ -62,8 +63,10 @@ export const commands: Record<string, Command> = {
           mailer,
           config,
           i18n: new I18n(),
-          signer: new Signer(resolveSessionSecret(config)),
+          signer: new Signer(sessionSecret),
         },
+        // Back-channel logouts are signed with the council's OpenID keys, sealed with this secret.
+        sessionSecret,
       });
       worker.start();
       const stopHousekeeping = startHousekeeping({

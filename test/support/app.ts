@@ -77,6 +77,7 @@ export async function deliverMail(
     now: () => new Date(),
     logger: pino({ level: 'silent' }),
     services: t.app.services,
+    sessionSecret: testSecret,
   });
   for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
   return (await t.app.inject({ url: '/dev/mail.json', headers: host })).json();

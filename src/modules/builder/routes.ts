@@ -75,18 +75,25 @@ const fileTypes = [
   { value: 'application/pdf', key: 'builder.question.accept-pdf' },
 ];
 
-/** What the change history shows: the council's own site, as staff edit it. */
-export const changeSubjects = [
-  'form',
-  'service',
-  'topic',
-  'help-article',
-  'notice',
-  'council',
-  'retention-schedule',
-  'team',
-  'property',
-];
+/**
+ * What the change history shows: the council's own site and its configuration, as staff edit
+ * it; each kind of subject with the catalogue prefix that names its actions.
+ */
+const changeSubjectActions: Record<string, string> = {
+  form: 'builder.action',
+  service: 'builder.action',
+  topic: 'builder.action',
+  'help-article': 'builder.action',
+  notice: 'builder.action',
+  council: 'builder.action',
+  'retention-schedule': 'builder.action',
+  team: 'builder.action',
+  property: 'builder.action',
+  // Council apps at /staff/apps and the council's signing keys (never a secret: oidc/service.ts).
+  'oidc-client': 'oidc.staff.action',
+  'oidc-keys': 'oidc.staff.action',
+};
+export const changeSubjects = Object.keys(changeSubjectActions);
 
 export function builderRoutes(
   services: Services & {
@@ -146,7 +153,7 @@ export function builderRoutes(
           id: e.id,
           at: e.at.toISOString().slice(0, 16).replace('T', ' '),
           who: (e.actor.id && names.get(e.actor.id)) || e.actor.type,
-          action: t(request)(`builder.action.${e.action}`),
+          action: t(request)(`${changeSubjectActions[e.subject.type]}.${e.action}`),
           subject: `${e.subject.type}${e.subject.id ? ` ${e.subject.id}` : ''}`,
           what: typeof e.details.what === 'string' ? e.details.what : '',
           differences: ((e.details.changes as { path: string; before: unknown; after: unknown }[]) ?? []).map(

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import * as client from 'openid-client';
+import pino from 'pino';
 import {
   cookiesFrom,
   csrfFrom,
@@ -16,13 +17,19 @@ import {
 } from '../../../test/support/app.ts';
 import { signInStaff, textOf } from '../../../test/support/staff.ts';
 import { runHousekeeping } from '../../housekeeping.ts';
+import { createWorker } from '../../worker.ts';
+import { backchannelLogoutJobKind } from './backchannel-logout.ts';
 import { rotateKeysCommand } from './cli.ts';
 
 let t: TestApp;
 /** The council app's own server: its callback address and where back-channel logouts arrive. */
 let appServer: http.Server;
 let appOrigin: string;
+/** Logout tokens the app took (answered 200), and those it answered 500 while it was down. */
 const logoutTokens: string[] = [];
+const refusedLogoutTokens: string[] = [];
+let appDownFor = 0;
+const logoutContentTypes: (string | undefined)[] = [];
 
 before(async () => {
   t = await testApp();
@@ -33,7 +40,15 @@ before(async () => {
     });
     req.on('end', () => {
       if (req.method === 'POST' && req.url === '/backchannel-logout') {
-        logoutTokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+        const token = new URLSearchParams(body).get('logout_token') ?? '';
+        logoutContentTypes.push(req.headers['content-type']);
+        if (appDownFor > 0) {
+          appDownFor -= 1;
+          refusedLogoutTokens.push(token);
+          res.writeHead(500).end();
+          return;
+        }
+        logoutTokens.push(token);
       }
       res.writeHead(200).end();
     });
@@ -175,6 +190,55 @@ function decodeJwt(token: string) {
   return { header, payload };
 }
 
+/** Whether the token's signature verifies with a key the council publishes at /oidc/jwks. */
+async function signedByCouncil(token: string, host = northshire) {
+  const { header } = decodeJwt(token);
+  const jwks = (await t.app.inject({ url: '/oidc/jwks', headers: host })).json().keys as {
+    kid: string;
+  }[];
+  const jwk = jwks.find((k) => k.kid === header.kid);
+  if (!jwk || !['RS256', 'ES256'].includes(header.alg)) return false;
+  const [h, p, s] = token.split('.');
+  const key = createPublicKey({ key: jwk, format: 'jwk' });
+  return verify(
+    'sha256',
+    Buffer.from(`${h}.${p}`),
+    header.alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key,
+    Buffer.from(s!, 'base64url'),
+  );
+}
+
+/**
+ * One poll of the outbox, as a running server's worker makes it, with its clock at `at`; its
+ * outbound client may reach the app's server on 127.0.0.1, as OUTBOUND_ALLOW_PRIVATE allows.
+ */
+async function runWorker(at = new Date()) {
+  const worker = createWorker({
+    db: t.app.services.db,
+    mailer: t.app.services.mailer,
+    now: () => at,
+    logger: pino({ level: 'silent' }),
+    outbound: { demo: false, allowPrivate: ['127.0.0.1'] },
+    services: t.app.services,
+    sessionSecret: testSecret,
+  });
+  await worker.runDue();
+}
+
+/** The back-channel logout jobs queued for a provider session (by its sid). */
+function logoutJobs(sid: string) {
+  return t.app.services.db.query<{
+    status: string;
+    attempts: number;
+    last_error: string | null;
+    payload: { clientId: string; sub: string; sid: string; issuer: string };
+  }>(
+    `select status, attempts, last_error, payload from jobs
+      where tenant_id = $1 and kind = $2 and payload->>'sid' = $3`,
+    [t.tenants.northshire.id, backchannelLogoutJobKind, sid],
+  );
+}
+
 describe('Doorstep as OpenID Provider', () => {
   let secret: string;
   before(async () => {
@@ -304,6 +368,10 @@ describe('Doorstep as OpenID Provider', () => {
     const ended = await b.post(new URL(action).pathname, { xsrf, logout: 'yes' });
     assert.equal(ended.statusCode, 303);
     assert.equal(ended.headers.location, `${appOrigin}/signed-out`);
+    // The app is told through the outbox: queued with the logout, sent by the worker.
+    assert.equal(logoutTokens.length, 0, 'nothing is sent before the worker runs');
+    assert.equal((await logoutJobs(idClaims.sid as string)).length, 1);
+    await runWorker();
     assert.equal(logoutTokens.length, 1, 'the app was told by back-channel logout');
     const logout = decodeJwt(logoutTokens[0]!);
     assert.equal(logout.payload.sub, idClaims.sub);
@@ -311,18 +379,7 @@ describe('Doorstep as OpenID Provider', () => {
     assert.equal(logout.payload.aud, 'library-app');
     assert.equal(logout.payload.sid, idClaims.sid);
     assert.ok(logout.payload.events['http://schemas.openid.net/event/backchannel-logout']);
-    // Signed with a key the council publishes.
-    const jwks = (await t.app.inject({ url: '/oidc/jwks', headers: northshire })).json().keys;
-    const jwk = jwks.find((k: { kid: string }) => k.kid === logout.header.kid);
-    const [h, p, s] = logoutTokens[0]!.split('.');
-    assert.ok(
-      verify(
-        'sha256',
-        Buffer.from(`${h}.${p}`),
-        createPublicKey({ key: jwk, format: 'jwk' }),
-        Buffer.from(s!, 'base64url'),
-      ),
-    );
+    assert.ok(await signedByCouncil(logoutTokens[0]!), 'signed with a key the council publishes');
     const account2 = await b.get('/account');
     assert.equal(account2.statusCode, 303, 'the Doorstep session has ended');
     assert.match(account2.headers.location as string, /^\/sign-in/);
@@ -502,15 +559,56 @@ describe('Doorstep as OpenID Provider', () => {
     const onLaptop = await appSignIn(laptop);
     assert.notEqual(onPhone.sid, onLaptop.sid);
 
-    // Signing out on the phone: the app hears about the phone's session only.
+    // Signing out on the phone: the app will hear about the phone's session only, from the
+    // worker; it is down at first.
     const before = logoutTokens.length;
+    const posted = logoutContentTypes.length;
+    appDownFor = 1;
     const account = await phone.get('/account');
     const out = await phone.post('/sign-out', { _csrf: csrfFrom(account.body) });
     assert.equal(out.statusCode, 303);
+    assert.equal(logoutContentTypes.length, posted, 'nothing is posted before the worker runs');
+    const [queued] = await logoutJobs(onPhone.sid as string);
+    assert.equal(queued?.status, 'pending');
     assert.deepEqual(
-      logoutTokens.slice(before).map((x) => decodeJwt(x).payload.sid),
-      [onPhone.sid],
+      { ...queued!.payload },
+      {
+        issuer: 'http://northshire.localhost/oidc',
+        clientId: 'library-app',
+        sub: onPhone.sub,
+        sid: onPhone.sid,
+      },
     );
+    assert.equal((await logoutJobs(onLaptop.sid as string)).length, 0, 'the laptop stays signed in');
+
+    await runWorker();
+    assert.equal(refusedLogoutTokens.length, 1, 'the worker tried once; the app answered 500');
+    assert.equal(logoutTokens.length, before);
+    const [failed] = await logoutJobs(onPhone.sid as string);
+    assert.equal(failed?.status, 'pending', 'to be tried again');
+    assert.equal(failed?.attempts, 1);
+    assert.match(failed?.last_error ?? '', /500/);
+
+    // The next run after the backoff delivers it.
+    await runWorker(new Date(Date.now() + 2 * 60 * 60 * 1000));
+    assert.equal(logoutTokens.length, before + 1);
+    assert.equal((await logoutJobs(onPhone.sid as string))[0]?.status, 'done');
+    const token = logoutTokens[before]!;
+    assert.equal(logoutContentTypes.at(-1), 'application/x-www-form-urlencoded');
+    assert.ok(await signedByCouncil(token), 'signed with a key the council publishes');
+    const { header, payload } = decodeJwt(token);
+    assert.equal(header.typ, 'logout+jwt');
+    assert.equal(payload.iss, 'http://northshire.localhost/oidc');
+    assert.equal(payload.aud, 'library-app');
+    assert.equal(payload.sub, onPhone.sub);
+    assert.equal(payload.sid, onPhone.sid);
+    assert.deepEqual(payload.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
+    assert.equal(payload.nonce, undefined, 'a logout token carries no nonce');
+    assert.equal(typeof payload.iat, 'number');
+    assert.ok(payload.exp > payload.iat);
+    assert.equal(typeof payload.jti, 'string');
+    // Each attempt signs afresh: the refused token is not replayed.
+    assert.notEqual(decodeJwt(refusedLogoutTokens[0]!).payload.jti, payload.jti);
     // The app must send the phone through sign-in again; the laptop goes straight back.
     const again = client.buildAuthorizationUrl(config, {
       redirect_uri: `${appOrigin}/callback`,
@@ -526,6 +624,8 @@ describe('Doorstep as OpenID Provider', () => {
     // Signing out everywhere from the laptop: the laptop's app session ends too.
     const security = await laptop.get('/account/security');
     await laptop.post('/account/sign-out-everywhere', { _csrf: csrfFrom(security.body) });
+    assert.equal(logoutTokens.length, before + 1, 'nothing is posted before the worker runs');
+    await runWorker();
     assert.deepEqual(
       logoutTokens.slice(before + 1).map((x) => decodeJwt(x).payload.sid),
       [onLaptop.sid],
@@ -627,6 +727,49 @@ describe('council apps at /staff/apps', () => {
     assert.ok(!row!.secret_encrypted.includes(fresh), 'the secret is stored encrypted');
   });
 
+  it('lists every change to an app on /staff/changes, with what it was before and after, never a secret', async () => {
+    const { admin, secret: first } = await registerApp('parking', { ...appFields(), nameEn: 'Parking' });
+    assert.ok(first);
+    const changed = await admin.post('/staff/apps/parking', '/staff/apps/parking', {
+      ...appFields(),
+      nameEn: 'Parking permits',
+      redirectUris: `${appOrigin}/callback\n${appOrigin}/callback-2`,
+    });
+    assert.equal(changed.headers.location, '/staff/apps/parking');
+    await admin.post('/staff/apps/parking', '/staff/apps/parking/enabled', {});
+    await admin.post('/staff/apps/parking', '/staff/apps/parking/enabled', {});
+    await admin.post('/staff/apps/parking', '/staff/apps/parking/secret', {});
+    const second = /<code[^>]*>([^<]+)<\/code>/.exec((await admin.get('/staff/apps/parking')).body)?.[1];
+    assert.ok(second && second !== first);
+
+    const history = await admin.get('/staff/changes');
+    assert.equal(history.statusCode, 200);
+    const text = textOf(history.body);
+    for (const line of [
+      'App registered: oidc-client parking',
+      'App changed: oidc-client parking',
+      'App turned off: oidc-client parking',
+      'App turned on: oidc-client parking',
+      'New client secret made: oidc-client parking',
+    ])
+      assert.ok(text.includes(line), line);
+    // What the edit changed, before and after.
+    assert.match(text, /name\.en Parking Parking permits/);
+    assert.ok(text.includes(`redirectUris[1] ${appOrigin}/callback-2`));
+    // Never a secret, plain or sealed, on the page or in what the page is made from.
+    const [row] = await t.app.services.db.query<{ sealed: string }>(
+      `select secret_encrypted as sealed from oidc_clients where tenant_id = $1 and client_id = 'parking'`,
+      [t.tenants.northshire.id],
+    );
+    const audit = JSON.stringify(
+      await t.app.services.db.query(`select details from audit_log where subject_type = 'oidc-client'`),
+    );
+    for (const secret of [first, second, row!.sealed, 'secretEncrypted']) {
+      assert.ok(!history.body.includes(secret), 'no secret on the page');
+      assert.ok(!audit.includes(secret), 'no secret in the audit');
+    }
+  });
+
   it('rotates the signing keys, keeping the old ones published until housekeeping drops them', async () => {
     const admin = await adminOf(northshire);
     const before = (await t.app.inject({ url: '/oidc/jwks', headers: northshire })).json().keys as {
@@ -634,6 +777,7 @@ describe('council apps at /staff/apps', () => {
     }[];
     const rotated = await admin.post('/staff/apps', '/staff/apps/keys/rotate', {});
     assert.equal(rotated.headers.location, '/staff/apps?rotated=1');
+    assert.match(textOf((await admin.get('/staff/changes')).body), /New signing keys made: oidc-keys/);
     const afterKeys = (await t.app.inject({ url: '/oidc/jwks', headers: northshire })).json().keys as {
       kid: string;
     }[];

@@ -7,9 +7,9 @@ import type { Database } from '../../db/database.ts';
 import { createHttpClient, type HttpClient } from '../../platform/http-client/http-client.ts';
 import { localise } from '../../platform/i18n/local-text.ts';
 import { endSessionsWhere } from '../../platform/sessions/sessions.ts';
-import type { Tenant } from '../../platform/tenancy/tenant.ts';
 import type { AccountsService, ResidentSession } from '../accounts/service.ts';
 import { adapterFor } from './adapter.ts';
+import { enqueueBackchannelLogout } from './backchannel-logout.ts';
 import { signingKeys } from './keys.ts';
 import type { SecretBox } from './secrets.ts';
 import { findClient, type ScopeName, scopeNames } from './store.ts';
@@ -76,8 +76,16 @@ export interface ProvidersDeps {
   config: Config;
   box: SecretBox;
   sessionSecret: string;
-  accounts: AccountsService;
+  /** Residents for tokens and userinfo; a worker's providers only sign logout tokens and go without. */
+  accounts?: AccountsService;
   now: () => Date;
+  /** Unset: the platform's outbound client under the council's settings. */
+  outbound?: HttpClient;
+  /**
+   * What the provider does when it would tell an app of a logout by back channel: 'queue' (the
+   * web) writes an outbox job instead, 'send' (the worker running that job) sends it now.
+   */
+  backchannelLogout: 'queue' | 'send';
 }
 
 /** Key fingerprints are re-read this often, so a rotation in another process is seen. */
@@ -99,11 +107,13 @@ export class Providers {
 
   constructor(deps: ProvidersDeps) {
     this.#deps = deps;
-    this.#outbound = createHttpClient({
-      demo: deps.config.demo,
-      allowPrivate: deps.config.outboundAllowPrivate,
-      userAgent: 'Doorstep (+OpenID Provider)',
-    });
+    this.#outbound =
+      deps.outbound ??
+      createHttpClient({
+        demo: deps.config.demo,
+        allowPrivate: deps.config.outboundAllowPrivate,
+        userAgent: 'Doorstep (+OpenID Provider)',
+      });
   }
 
   /** The council's issuer: its public origin, or in demo mode the origin it was reached on. */
@@ -114,19 +124,22 @@ export class Providers {
     return `${origin}${mountPath}`;
   }
 
-  async for(request: FastifyRequest): Promise<Provider> {
-    const tenant = request.tenant;
-    const issuer = this.issuer(request);
-    const key = `${tenant.id}|${issuer}`;
+  for(request: FastifyRequest): Promise<Provider> {
+    return this.forIssuer(request.tenant.id, this.issuer(request));
+  }
+
+  /** The council's provider as `issuer` (the worker's, for a job that names the issuer). */
+  async forIssuer(tenantId: string, issuer: string): Promise<Provider> {
+    const key = `${tenantId}|${issuer}`;
     const at = Date.now();
     const cached = this.#cache.get(key);
     if (cached && at - cached.checkedAt < recheckKeysMs) return cached.provider;
-    const keys = await signingKeys(this.#deps.db, tenant.id, this.#deps.box, this.#deps.now);
+    const keys = await signingKeys(this.#deps.db, tenantId, this.#deps.box, this.#deps.now);
     if (cached && cached.fingerprint === keys.fingerprint) {
       cached.checkedAt = at;
       return cached.provider;
     }
-    const provider = Promise.resolve(this.#create(tenant, issuer, keys.jwks));
+    const provider = Promise.resolve(this.#create(tenantId, issuer, keys.jwks));
     // In demo mode the issuer follows the Host header: keep a bounded number of them.
     if (!cached && this.#cache.size >= maxProviders) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(key, { provider, fingerprint: keys.fingerprint, checkedAt: at });
@@ -138,10 +151,10 @@ export class Providers {
     for (const key of this.#cache.keys()) if (key.startsWith(`${tenantId}|`)) this.#cache.delete(key);
   }
 
-  #create(tenant: Tenant, issuer: string, jwks: Record<string, unknown>[]): Provider {
+  #create(tenantId: string, issuer: string, jwks: Record<string, unknown>[]): Provider {
     const { db, box, accounts, now, sessionSecret } = this.#deps;
     const appName = async (ctx: KoaContextWithOIDC, clientId: string) => {
-      const client = await findClient(db, tenant.id, clientId);
+      const client = await findClient(db, tenantId, clientId);
       return client ? localise(client.name, replyOf(ctx).request.lang).text : clientId;
     };
     const policy = interactionPolicy.base();
@@ -163,12 +176,12 @@ export class Providers {
     );
 
     const configuration: Configuration = {
-      adapter: adapterFor({ db, tenantId: tenant.id, box, now }),
+      adapter: adapterFor({ db, tenantId, box, now }),
       clients: [],
       jwks: { keys: jwks as unknown as NonNullable<Configuration['jwks']>['keys'] },
       cookies: {
         keys: [
-          Buffer.from(hkdfSync('sha256', sessionSecret, tenant.id, 'oidc-cookies', 32)).toString('base64url'),
+          Buffer.from(hkdfSync('sha256', sessionSecret, tenantId, 'oidc-cookies', 32)).toString('base64url'),
         ],
       },
       scopes: [...scopeNames],
@@ -202,8 +215,9 @@ export class Providers {
       },
       findAccount: async (_ctx, sub) => {
         // Subjects are account ids (uuids); anything else is nobody, not a database error.
-        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(sub)) return undefined;
-        const account = await accounts.find(tenant.id, sub);
+        if (!accounts || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(sub))
+          return undefined;
+        const account = await accounts.find(tenantId, sub);
         if (!account) return undefined;
         return {
           accountId: sub,
@@ -233,7 +247,8 @@ export class Providers {
         };
       },
       // Browser apps may call the token and userinfo endpoints from their own origins only.
-      // Back-channel logouts go through the platform's one outbound client and its address rules.
+      // What the provider sends (back-channel logouts, from the worker) goes through the
+      // platform's one outbound client and its address rules.
       fetch: this.#outbound.fetch,
       clientBasedCORS: (_ctx, origin, client) => originsOf(client.redirectUris ?? []).includes(origin),
       renderError: async (ctx, out) => {
@@ -257,16 +272,30 @@ export class Providers {
     };
     const provider = new Provider(issuer, configuration);
     provider.proxy = this.#deps.config.trustProxy;
+    if (this.#deps.backchannelLogout === 'queue') {
+      // The provider tells apps of a logout it handles (RP-initiated logout) through this
+      // method, at once and only once. Here it becomes an outbox job, which the worker's own
+      // provider sends, retrying an app that is down (backchannel-logout.ts).
+      const clients = provider.Client as unknown as {
+        prototype: { clientId: string; backchannelLogout(sub: string, sid?: string): Promise<void> };
+      };
+      clients.prototype.backchannelLogout = async function (sub, sid) {
+        await enqueueBackchannelLogout(db, tenantId, { issuer, clientId: this.clientId, sub, sid });
+      };
+    }
 
     // Signing out at the provider (RP-initiated logout) ends the Doorstep session too, before
-    // the browser is sent back to the app; the apps hear by back-channel logout meanwhile.
+    // the browser is sent back to the app; the apps hear by back-channel logout from the worker.
     provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
       ctx.state.doorstepSignOut = true;
     });
     provider.on(
       'backchannel.error',
       (ctx: KoaContextWithOIDC, error: Error, client: { clientId: string }) => {
-        replyOf(ctx).request.log.warn({ err: error, client: client.clientId }, 'back-channel logout failed');
+        replyOf(ctx).request.log.warn(
+          { err: error, client: client.clientId },
+          'back-channel logout not queued',
+        );
       },
     );
     provider.on('server_error', (ctx: KoaContextWithOIDC, error: Error) => {
@@ -289,7 +318,7 @@ export class Providers {
       if (ctx.state.doorstepSignOut) {
         const request = replyOf(ctx as KoaContextWithOIDC).request;
         const session = await request.session();
-        if (session.persisted) await endSessionsWhere(db, tenant.id, 'id_hash = $2', [session.idHash]);
+        if (session.persisted) await endSessionsWhere(db, tenantId, 'id_hash = $2', [session.idHash]);
       }
     });
     return provider;

@@ -7,6 +7,7 @@ import { localise } from '../../platform/i18n/local-text.ts';
 import { csrfTokenValid, type Session, sessionCookie } from '../../platform/sessions/sessions.ts';
 import type { Account, AccountsService, ResidentSession } from '../accounts/service.ts';
 import { formatPhone } from '../forms/engine/index.ts';
+import { enqueueBackchannelLogout } from './backchannel-logout.ts';
 import {
   bindRequest,
   cspAllowingFormsTo,
@@ -17,7 +18,7 @@ import {
   scopeClaims,
 } from './provider.ts';
 import type { OidcService } from './service.ts';
-import { destroyPayload, providerSessions, type ScopeName, scopeNames } from './store.ts';
+import { destroyPayload, findClient, providerSessions, type ScopeName, scopeNames } from './store.ts';
 
 /** When the session's resident signed in, in seconds, as OpenID's auth_time. */
 const signedInAt = (session: Session) => {
@@ -87,31 +88,25 @@ export async function registerOidc(
   });
 
   // Signing out of Doorstep ends the provider's session of that browser (or all of them) and
-  // tells each app of it by back-channel logout, as signing out through an app does. Sent at
-  // once, as oidc-provider does, not through the outbox: a logout token is valid for 120 s, so
-  // a retried job would have to sign a new one, and the worker holds no signing keys.
+  // tells each app of it by back-channel logout, as signing out through an app does: one
+  // outbox job per app that takes it, written in the transaction that ends the provider's
+  // sessions, so a crash or an app that is down cannot lose the news (backchannel-logout.ts).
   accounts.onSignOut(async (request, accountId, everywhere) => {
     const cookie = request.cookies._session;
     if (!everywhere && !cookie) return;
-    const provider = await providers.for(request);
-    const sessions = await providerSessions(
-      services.db,
-      request.tenant.id,
-      accountId,
-      everywhere ? undefined : cookie,
-    );
-    for (const session of sessions) {
-      await destroyPayload(services.db, request.tenant.id, 'Session', session.id);
-      for (const [clientId, { sid }] of Object.entries(session.payload.authorizations ?? {})) {
-        const client = await provider.Client.find(clientId);
-        if (!client?.backchannelLogoutUri) continue;
-        // Typed loosely by @types/oidc-provider; the provider's own method signs the logout token.
-        const notify = client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> };
-        await notify.backchannelLogout(accountId, sid ?? '').catch((error: unknown) => {
-          request.log.warn({ err: error, client: clientId }, 'back-channel logout failed');
-        });
+    const tenantId = request.tenant.id;
+    const issuer = providers.issuer(request);
+    await services.db.transaction(async (tx) => {
+      const sessions = await providerSessions(tx, tenantId, accountId, everywhere ? undefined : cookie);
+      for (const session of sessions) {
+        await destroyPayload(tx, tenantId, 'Session', session.id);
+        for (const [clientId, { sid }] of Object.entries(session.payload.authorizations ?? {})) {
+          const client = await findClient(tx, tenantId, clientId);
+          if (!client?.enabled || !client.backchannelLogoutUri) continue;
+          await enqueueBackchannelLogout(tx, tenantId, { issuer, clientId, sub: accountId, sid });
+        }
       }
-    }
+    });
   });
 
   // Our interaction pages carry our CSRF token: the platform exempts /oidc/ by name for the

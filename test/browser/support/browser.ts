@@ -303,12 +303,14 @@ export async function audit(opened: OpenedPage, name: string): Promise<void> {
 /** Delivers what the outbox holds, as a running server's worker would (with every job's handler). */
 export async function deliverOutbox(suite: BrowserSuite): Promise<void> {
   const services = suite.app.app.services;
+  const { testSecret } = await import('../../support/app.ts');
   const worker = createWorker({
     db: services.db,
     mailer: services.mailer,
     now: () => new Date(),
     logger: pino({ level: 'silent' }),
     services,
+    sessionSecret: testSecret,
   });
   for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
 }
