@@ -362,6 +362,12 @@ export const crm: Suite = {
         value: fmt.ms(performance.now() - t0),
         ratio: `${result.pairs.toLocaleString('en-GB')} likely duplicates kept`,
       });
+      // The records seen again go, so a kept database gives the next run the same people.
+      await db.query(
+        `delete from person_match_candidates where tenant_id = $1 and (person_a = any($2::uuid[]) or person_b = any($2::uuid[]))`,
+        [tenantId, newIds],
+      );
+      await db.query('delete from people where tenant_id = $1 and id = any($2::uuid[])', [tenantId, newIds]);
     } finally {
       await db.close();
     }

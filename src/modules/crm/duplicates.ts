@@ -130,8 +130,10 @@ export async function findDuplicatesOf(q: Queryable, tenantId: string, personId:
        union select id from people where tenant_id = $1 and $3::text is not null and uprn = $3
        union select id from people where tenant_id = $1 and $4::date is not null and date_of_birth = $4::date
        union select id from people where tenant_id = $1 and $5::text is not null and postcode = $5
-       -- No limit here: with one the planner reads the table in order, hoping for 100 early.
-       union select id from people where tenant_id = $1 and length($6) > 2 and $6 <% name_key
+       -- The closest 100: ordered, so the planner reads the trigram index, not the whole table
+       -- in the hope of finding 100 early.
+       union (select id from people where tenant_id = $1 and length($6) > 2 and $6 <% name_key
+               order by word_similarity($6, name_key) desc limit 100)
        union (select id from people where tenant_id = $1 and length($7) > 1
                and dmetaphone(family_name) = dmetaphone($7) and left(name_key, 1) = left($6, 1) limit 100)
      ) c where id <> $2
