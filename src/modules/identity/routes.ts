@@ -486,40 +486,27 @@ export function registerIdentity(
     }
   });
 
-  const linkPage = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    pending: PendingLink,
-    error?: { key: string; status: number },
-  ) => {
-    const provider = await identity.provider(request.tenant.id, pending.providerId);
-    return reply
-      .code(error?.status ?? 200)
-      .header('cache-control', 'no-store')
-      .render(view('link'), {
-        email: pending.email,
-        provider: provider ? localise(provider.label, request.lang) : { text: pending.issuer },
-        ...summaryOf(request, error ? { choice: error.key } : {}),
-      });
-  };
-
-  /** "Check your email": the code that proves the existing account is the person's own. */
-  const linkCodePage = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    pending: PendingLink,
-    error?: { key: string; status: number },
-  ) => {
-    const provider = await identity.provider(request.tenant.id, pending.providerId);
-    return reply
-      .code(error?.status ?? 200)
-      .header('cache-control', 'no-store')
-      .render(view('link-code'), {
-        email: pending.email,
-        provider: provider ? localise(provider.label, request.lang) : { text: pending.issuer },
-        ...summaryOf(request, error ? { code: error.key } : {}),
-      });
-  };
+  /** The two steps of linking: "link to your existing account?", then the code mailed to it. */
+  const linkStep =
+    (name: 'link' | 'link-code', field: 'choice' | 'code') =>
+    async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      pending: PendingLink,
+      error?: { key: string; status: number },
+    ) => {
+      const provider = await identity.provider(request.tenant.id, pending.providerId);
+      return reply
+        .code(error?.status ?? 200)
+        .header('cache-control', 'no-store')
+        .render(view(name), {
+          email: pending.email,
+          provider: provider ? localise(provider.label, request.lang) : { text: pending.issuer },
+          ...summaryOf(request, error ? { [field]: error.key } : {}),
+        });
+    };
+  const linkPage = linkStep('link', 'choice');
+  const linkCodePage = linkStep('link-code', 'code');
 
   const pendingLink = async (request: FastifyRequest) =>
     (await request.session()).get<PendingLink>('oidcLink');

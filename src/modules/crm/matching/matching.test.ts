@@ -96,21 +96,27 @@ function synthetic(n: number, random: () => number) {
   return rows;
 }
 
+/** A model estimated from the records themselves, and the pairs it keeps at 0.5: of one person (by the id's number) or not. */
+function kept(records: MatchRecord[]) {
+  const pairs = candidatePairs(records);
+  const model = estimate(
+    records,
+    pairs.map(([a, b]) => compare(records[a]!, records[b]!)),
+  );
+  let tp = 0;
+  let fp = 0;
+  for (const [a, b] of pairs) {
+    if (score(model, records[a]!, records[b]!).score < 0.5) continue;
+    if (records[a]!.id.split('-')[1] === records[b]!.id.split('-')[1]) tp++;
+    else fp++;
+  }
+  return { model, pairs, tp, fp };
+}
+
 describe('the Fellegi–Sunter model', () => {
   test('estimated by EM, it finds the duplicates and explains each score by field', () => {
     const records = synthetic(600, mulberry32(7));
-    const pairs = candidatePairs(records);
-    const comparisons = pairs.map(([a, b]) => compare(records[a]!, records[b]!));
-    const model = estimate(records, comparisons);
-    const truth = (a: string, b: string) => a.split('-')[1] === b.split('-')[1];
-    let tp = 0;
-    let fp = 0;
-    pairs.forEach(([a, b], i) => {
-      const s = score(model, records[a]!, records[b]!, comparisons[i]);
-      if (s.score < 0.5) return;
-      if (truth(records[a]!.id, records[b]!.id)) tp++;
-      else fp++;
-    });
+    const { model, tp, fp } = kept(records);
     const duplicates = records.filter((r) => r.id.includes('dup')).length;
     const recall = tp / duplicates;
     const precision = tp / (tp + fp);
@@ -150,18 +156,7 @@ describe('the Fellegi–Sunter model', () => {
           }),
         );
     }
-    const pairs = candidatePairs(records);
-    const model = estimate(
-      records,
-      pairs.map(([a, b]) => compare(records[a]!, records[b]!)),
-    );
-    let tp = 0;
-    let fp = 0;
-    for (const [a, b] of pairs) {
-      if (score(model, records[a]!, records[b]!).score < 0.5) continue;
-      if (records[a]!.id.split('-')[1] === records[b]!.id.split('-')[1]) tp++;
-      else fp++;
-    }
+    const { pairs, tp, fp } = kept(records);
     assert.ok(pairs.length > 20 * 120, `${pairs.length} candidate pairs`);
     assert.ok(tp >= 114, `found ${tp} of 120`);
     assert.ok(fp <= 6, `${fp} pairs of two people kept`);
@@ -206,18 +201,7 @@ describe('the Fellegi–Sunter model', () => {
           );
       }
     }
-    const pairs = candidatePairs(records);
-    const model = estimate(
-      records,
-      pairs.map(([a, b]) => compare(records[a]!, records[b]!)),
-    );
-    let tp = 0;
-    let fp = 0;
-    for (const [a, b] of pairs) {
-      if (score(model, records[a]!, records[b]!).score < 0.5) continue;
-      if (records[a]!.id.split('-')[1] === records[b]!.id.split('-')[1]) tp++;
-      else fp++;
-    }
+    const { tp, fp } = kept(records);
     assert.ok(tp >= 140, `found ${tp} of 150`);
     assert.ok(fp <= 7, `${fp} pairs of two people of one household kept`);
   });
