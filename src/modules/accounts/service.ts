@@ -120,6 +120,18 @@ export class AccountsService {
     return { status: 'signed-in', accountId, created };
   }
 
+  /** The code mailed to `pending.email` for this session's challenge. */
+  #verify(request: FastifyRequest, pending: PendingCode, code: string): Promise<CodeAttemptResult> {
+    return this.#codes.verify({
+      tenantId: request.tenant.id,
+      audience: residentAudience,
+      challengeId: pending.challengeId,
+      email: pending.email,
+      code,
+      ip: request.ip,
+    });
+  }
+
   /**
    * Checks a code that sendCode mailed to the address, and changes nothing else: proof that the
    * person holds the address, for sign-in and for steps of other modules that need that proof
@@ -129,14 +141,7 @@ export class AccountsService {
    */
   async proveEmail(request: FastifyRequest, pending: PendingCode, code: string): Promise<CodeAttemptResult> {
     const tenantId = request.tenant.id;
-    const result = await this.#codes.verify({
-      tenantId,
-      audience: residentAudience,
-      challengeId: pending.challengeId,
-      email: pending.email,
-      code,
-      ip: request.ip,
-    });
+    const result = await this.#verify(request, pending, code);
     if (result.status === 'incorrect') {
       const known = await store.accountIdByEmail(this.#db, tenantId, pending.email);
       if (known)
@@ -212,14 +217,7 @@ export class AccountsService {
   /** Proves a further email for the signed-in account. */
   async addEmail(request: FastifyRequest, account: store.Account, pending: PendingCode, code: string) {
     const tenantId = request.tenant.id;
-    const result = await this.#codes.verify({
-      tenantId,
-      audience: residentAudience,
-      challengeId: pending.challengeId,
-      email: pending.email,
-      code,
-      ip: request.ip,
-    });
+    const result = await this.#verify(request, pending, code);
     if (result.status !== 'accepted') return result;
     const added = await store.addEmail(this.#db, tenantId, account.id, pending.email, this.#now());
     if (!added) return { status: 'taken' as const };

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { deliverMail, northshire, riverford, type TestApp, testApp } from '../../../test/support/app.ts';
 import { signInStaff, textOf, visitor } from '../../../test/support/staff.ts';
 import { createWorker } from '../../worker.ts';
+import { createEventAsStaff } from './testing.ts';
 
 let t: TestApp;
 let staff: Awaited<ReturnType<typeof signInStaff>>;
@@ -63,29 +64,7 @@ async function startOf(slug: string, tenantId = t.tenants.riverford.id) {
   return row!;
 }
 
-/** Makes an event through the staff console; answers its id. */
-async function createEvent(fields: Record<string, string>): Promise<string> {
-  const made = await staff.post('/staff/events/new', '/staff/events/new', {
-    titleEn: 'Event',
-    titleCy: '',
-    descriptionEn: 'About the event',
-    descriptionCy: '',
-    format: 'in-person',
-    visibility: 'public',
-    venueEn: 'Town Hall',
-    venueCy: '',
-    accessEn: '',
-    accessCy: '',
-    meetingUrl: '',
-    capacity: '',
-    group: '',
-    start: '18:30',
-    end: '20:00',
-    ...fields,
-  });
-  assert.equal(made.statusCode, 303, textOf(made.body).slice(0, 2000));
-  return String(made.headers.location).split('/').at(-1)!;
-}
+const createEvent = (fields: Record<string, string>) => createEventAsStaff(staff, fields);
 
 describe('registering for an event with no account', () => {
   it('gives a place on the seeded meeting, a confirmation with the .ics and the meeting link only to the registrant', async () => {

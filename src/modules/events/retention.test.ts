@@ -5,6 +5,7 @@ import { signInStaff, textOf, type Visitor, visitor } from '../../../test/suppor
 import { runHousekeeping } from '../../housekeeping.ts';
 import { listAudit } from '../../platform/audit/audit.ts';
 import { periodBefore, registrationRetention } from './retention.ts';
+import { createEventAsStaff } from './testing.ts';
 
 let t: TestApp;
 let staff: Visitor;
@@ -18,31 +19,15 @@ const db = () => t.app.services.db;
 const tenantId = () => t.tenants.riverford.id;
 const day = 86_400_000;
 
-async function createEvent(slug: string, title: string, capacity = ''): Promise<string> {
-  const made = await staff.post('/staff/events/new', '/staff/events/new', {
+const createEvent = (slug: string, title: string, capacity = '') =>
+  createEventAsStaff(staff, {
     slug,
     titleEn: title,
-    titleCy: '',
-    descriptionEn: 'About the event',
-    descriptionCy: '',
-    format: 'in-person',
-    visibility: 'public',
-    venueEn: 'Town Hall',
-    venueCy: '',
-    accessEn: '',
-    accessCy: '',
-    meetingUrl: '',
     capacity,
-    group: '',
     'date-day': '20',
     'date-month': '5',
     'date-year': '2027',
-    start: '18:30',
-    end: '20:00',
   });
-  assert.equal(made.statusCode, 303, textOf(made.body).slice(0, 2000));
-  return String(made.headers.location).split('/').at(-1)!;
-}
 
 /** Registers through the public page; answers the registrant's own link. */
 async function register(slug: string, name: string, email: string, needs: Record<string, string> = {}) {
