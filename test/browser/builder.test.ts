@@ -7,10 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generate } from 'otplib';
-import pino from 'pino';
-import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
-import { createWorker } from '../../src/worker.ts';
 import {
   assertNoHorizontalScroll,
   type BrowserSuite,
@@ -18,6 +14,7 @@ import {
   clickAndWait,
   type OpenedPage,
   screenshot,
+  signInStaff,
   startBrowserSuite,
 } from './support/browser.ts';
 
@@ -41,37 +38,9 @@ async function audit(opened: OpenedPage, name: string): Promise<void> {
   opened.assertHealthy();
 }
 
-async function codeFromDevMailbox(address: string): Promise<string> {
-  const worker = createWorker({
-    db: suite.app.app.services.db,
-    mailer: suite.app.app.services.mailer,
-    now: () => new Date(),
-    logger: pino({ level: 'silent' }),
-  });
-  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
-  const response = await suite.app.app.inject({
-    url: '/dev/mail.json',
-    headers: { host: 'northshire.localhost' },
-  });
-  const mail = response.json() as { to: string; subject: string; text: string }[];
-  const code = /\b(\d{6})\b/.exec(
-    mail.find((m) => m.to === address && /sign-in code/.test(m.subject))?.text ?? '',
-  )?.[1];
-  assert.ok(code, `no sign-in code for ${address}`);
-  return code;
-}
-
 async function signIn(opened: OpenedPage, email: string) {
   const { page } = opened;
-  await page.goto(suite.url('northshire', '/staff/sign-in'));
-  await page.getByLabel('Work email address').fill(email);
-  await clickAndWait(page, page.getByRole('button', { name: 'Send me a code' }));
-  await page.getByLabel('Code from the email').fill(await codeFromDevMailbox(email));
-  await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
-  await page
-    .getByLabel('Code from your authenticator app')
-    .fill(await generate({ secret: demoTotpSecret, guardrails: demoSecretGuardrails }));
-  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+  await signInStaff(suite, page, 'northshire', email);
   assert.equal(new URL(page.url()).pathname, '/staff');
 }
 

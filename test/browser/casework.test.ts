@@ -5,16 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { generate } from 'otplib';
 import { recordSubmission } from '../../src/modules/cases/service.ts';
-import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
-import {
-  audit,
-  type BrowserSuite,
-  clickAndWait,
-  signInCodeFromDevMailbox,
-  startBrowserSuite,
-} from './support/browser.ts';
+import { audit, type BrowserSuite, clickAndWait, signInStaff, startBrowserSuite } from './support/browser.ts';
 
 let suite: BrowserSuite;
 before(async () => {
@@ -49,17 +41,7 @@ test('a service manager works a case and sets a queue’s statuses, at 320px wit
   const { page } = opened;
   try {
     await page.setExtraHTTPHeaders({ 'x-forwarded-for': '203.0.113.93' });
-    await page.goto(suite.url('riverford', '/staff/sign-in'));
-    await page.getByLabel('Work email address').fill('admin@riverford.example');
-    await clickAndWait(page, page.getByRole('button', { name: 'Send me a code' }));
-    await page
-      .getByLabel('Code from the email')
-      .fill(await signInCodeFromDevMailbox(suite, 'riverford', 'admin@riverford.example'));
-    await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
-    await page
-      .getByLabel('Code from your authenticator app')
-      .fill(await generate({ secret: demoTotpSecret, guardrails: demoSecretGuardrails }));
-    await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+    await signInStaff(suite, page, 'riverford', 'admin@riverford.example');
 
     await page.goto(suite.url('riverford', '/staff/cases'));
     await audit(opened, 'casework-list');

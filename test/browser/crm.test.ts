@@ -7,18 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generate } from 'otplib';
-import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { linkContact } from '../../src/modules/crm/service.ts';
 import { insertInteraction } from '../../src/modules/crm/store.ts';
-import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
-import { createWorker } from '../../src/worker.ts';
 import {
   audit,
   type BrowserSuite,
   clickAndWait,
-  signInCodeFromDevMailbox,
+  deliverOutbox,
+  signInStaff,
   startBrowserSuite,
 } from './support/browser.ts';
 
@@ -70,13 +67,7 @@ async function missedBin(page: Page, o: { pickAddress: boolean; email?: string }
 }
 
 async function deliverMail() {
-  const worker = createWorker({
-    db: suite.app.app.services.db,
-    mailer: suite.app.app.services.mailer,
-    now: () => new Date(),
-    logger: pino({ level: 'silent' }),
-  });
-  for (let i = 0; i < 100 && (await worker.runDue()) > 0; i++);
+  await deliverOutbox(suite);
   const response = await suite.app.app.inject({
     url: '/dev/mail.json',
     headers: { host: 'riverford.localhost' },
@@ -130,17 +121,7 @@ describe('the contact centre', () => {
     const opened = await suite.openPage({ javaScript: false, width: 320 });
     const { page } = opened;
     try {
-      await page.goto(suite.url('riverford', '/staff/sign-in'));
-      await page.getByLabel('Work email address').fill('agent@riverford.example');
-      await clickAndWait(page, page.getByRole('button', { name: 'Send me a code' }));
-      await page
-        .getByLabel('Code from the email')
-        .fill(await signInCodeFromDevMailbox(suite, 'riverford', 'agent@riverford.example'));
-      await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
-      await page
-        .getByLabel('Code from your authenticator app')
-        .fill(await generate({ secret: demoTotpSecret, guardrails: demoSecretGuardrails }));
-      await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+      await signInStaff(suite, page, 'riverford', 'agent@riverford.example');
       assert.equal(path(page), '/staff');
       await audit(opened, 'crm-staff-home');
 

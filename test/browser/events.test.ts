@@ -8,16 +8,14 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import ical from 'node-ical';
-import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
 import { memberToken } from '../../src/modules/groups/service.ts';
-import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
 import {
   audit,
   type BrowserSuite,
   clickAndWait,
   deliverOutbox,
-  signInCodeFromDevMailbox,
+  signInStaff,
   startBrowserSuite,
 } from './support/browser.ts';
 
@@ -115,17 +113,7 @@ test('staff run the meeting and the group at 320px without JavaScript; the group
   assert.match(text(await page.locator('.govuk-error-summary').textContent()), /Enter your full name/);
   await audit(opened, 'groups-join-error');
 
-  await page.goto(suite.url('riverford', '/staff/sign-in'));
-  await page.getByLabel('Work email address').fill('admin@riverford.example');
-  await clickAndWait(page, page.getByRole('button', { name: 'Send me a code' }));
-  await page
-    .getByLabel('Code from the email')
-    .fill(await signInCodeFromDevMailbox(suite, 'riverford', 'admin@riverford.example'));
-  await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
-  await page
-    .getByLabel('Code from your authenticator app')
-    .fill(await generate({ secret: demoTotpSecret, guardrails: demoSecretGuardrails }));
-  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+  await signInStaff(suite, page, 'riverford', 'admin@riverford.example');
   await clickAndWait(page, page.getByRole('link', { name: 'Events and groups' }));
   assert.equal(new URL(page.url()).pathname, '/staff/events');
   await audit(opened, 'events-staff-list');

@@ -6,15 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
-import { demoSecretGuardrails, demoTotpSecret } from '../../src/modules/staff/service.ts';
 import {
   audit,
   type BrowserSuite,
   clickAndWait,
   deliverOutbox,
-  signInCodeFromDevMailbox,
+  signInStaff,
   startBrowserSuite,
 } from './support/browser.ts';
 
@@ -49,17 +47,7 @@ describe('surveys and consultations', () => {
     const staff = await suite.openPage({ javaScript: false, width: 320 });
     try {
       const { page } = staff;
-      await page.goto(suite.url('riverford', '/staff/sign-in'));
-      await page.getByLabel('Work email address').fill('admin@riverford.example');
-      await clickAndWait(page, page.getByRole('button', { name: 'Send me a code' }));
-      await page
-        .getByLabel('Code from the email')
-        .fill(await signInCodeFromDevMailbox(suite, 'riverford', 'admin@riverford.example'));
-      await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
-      await page
-        .getByLabel('Code from your authenticator app')
-        .fill(await generate({ secret: demoTotpSecret, guardrails: demoSecretGuardrails }));
-      await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+      await signInStaff(suite, page, 'riverford', 'admin@riverford.example');
       await clickAndWait(page, page.getByRole('link', { name: 'Surveys and consultations' }));
       assert.equal(path(page), '/staff/surveys');
       await audit(staff, 'surveys-staff-list');

@@ -10,8 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
+import { generate } from 'otplib';
 import pino from 'pino';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { demoSecretGuardrails, demoTotpSecret } from '../../../src/modules/staff/service.ts';
 import { createWorker } from '../../../src/worker.ts';
 import type { TestApp } from '../../support/app.ts';
 
@@ -335,4 +337,22 @@ export async function signInCodeFromDevMailbox(
   const code = /\b(\d{6})\b/.exec(message?.text ?? '')?.[1];
   assert.ok(code, `no sign-in code for ${address} in the dev mailbox`);
   return code;
+}
+
+/** Signs a demo staff member in as a person would: the emailed code, then the demo authenticator. */
+export async function signInStaff(
+  suite: BrowserSuite,
+  page: Page,
+  council: Council,
+  email: string,
+): Promise<void> {
+  await page.goto(suite.url(council, '/staff/sign-in'));
+  await page.getByLabel('Work email address').fill(email);
+  await clickAndWait(page, page.getByRole('button', { name: 'Send me a code' }));
+  await page.getByLabel('Code from the email').fill(await signInCodeFromDevMailbox(suite, council, email));
+  await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
+  await page
+    .getByLabel('Code from your authenticator app')
+    .fill(await generate({ secret: demoTotpSecret, guardrails: demoSecretGuardrails }));
+  await clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
 }
