@@ -3,13 +3,15 @@
  * who reported a missed bin yesterday as a guest phones; the agent finds them by their phone
  * number typed another way, sees the report, the property's bin day, earlier contacts and
  * satisfaction on one screen, logs the call, submits a form on their behalf, and the resident
- * receives the same confirmation email. axe, sideways scroll and CSP on every staff page.
+ * receives the same confirmation email; a second record of them is offered as a likely
+ * duplicate and merged. axe, sideways scroll and CSP on every staff page.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { findDuplicatesOf } from '../../src/modules/crm/duplicates.ts';
 import { linkContact } from '../../src/modules/crm/service.ts';
-import { insertInteraction } from '../../src/modules/crm/store.ts';
+import { addPhone, insertInteraction } from '../../src/modules/crm/store.ts';
 import {
   audit,
   type BrowserSuite,
@@ -188,6 +190,31 @@ describe('the contact centre', () => {
         confirmations.some((m) => m.subject.includes(reported)),
         'confirmation for the guest report',
       );
+
+      // A second record of the caller, typed by someone else: offered as a likely duplicate,
+      // its evidence explained field by field, and merged after a decision is asked for.
+      const twin = (await db.transaction((tx) =>
+        linkContact(tx, tenantId, { givenName: 'Aled', familyName: 'Prichard', email: 'aled.p@example.net' }),
+      ))!;
+      await db.transaction(async (tx) => {
+        await addPhone(tx, tenantId, twin, '07700900123');
+        await findDuplicatesOf(tx, tenantId, twin);
+      });
+      await page.goto(suite.url('riverford', '/staff/duplicates'));
+      await audit(opened, 'crm-duplicates');
+      await clickAndWait(page, page.getByRole('link', { name: /Aled Prichard/ }));
+      assert.match(text(await page.locator('main').textContent()), /Phone: the same/);
+      await audit(opened, 'crm-duplicate-review');
+      await clickAndWait(page, page.getByRole('button', { name: 'Confirm' }));
+      assert.match(
+        text(await page.locator('.govuk-error-summary').textContent()),
+        /Select what should happen/,
+      );
+      await audit(opened, 'crm-duplicate-error');
+      await page.getByLabel('Merge them, keeping Aled Pritchard').check();
+      await clickAndWait(page, page.getByRole('button', { name: 'Confirm' }));
+      assert.match(text(await page.locator('main').textContent()), /Records merged.*Undo the merge/);
+      await audit(opened, 'crm-duplicate-merged');
     } finally {
       await opened.close();
     }
