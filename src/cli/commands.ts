@@ -19,6 +19,7 @@ import { TenantRegistry } from '../platform/tenancy/registry.ts';
 import { upsertTenant } from '../platform/tenancy/store.ts';
 import { lockDataFolder, resolveSessionSecret } from '../runtime.ts';
 import { createWorker } from '../worker.ts';
+import { UsageError } from './usage-error.ts';
 
 export interface Command {
   summary: string;
@@ -120,8 +121,8 @@ export const commands: Record<string, Command> = {
         },
       });
       const missing = (['slug', 'prefix', 'name', 'email'] as const).filter((k) => !values[k]);
-      if (missing.length) throw new Error(`tenant:create needs --${missing.join(', --')}`);
-      if (!/^#[0-9a-f]{6}$/i.test(values.colour!)) throw new Error('--colour must be like #1d70b8');
+      if (missing.length) throw new UsageError(`tenant:create needs --${missing.join(', --')}`);
+      if (!/^#[0-9a-f]{6}$/i.test(values.colour!)) throw new UsageError('--colour must be like #1d70b8');
       return withDatabase(config, 'doorstep tenant:create', async (db) => {
         const id = await upsertTenant(db, {
           slug: values.slug!,

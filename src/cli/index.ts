@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { DatabaseUnavailableError } from '../db/database.ts';
 import { DataFolderInUseError } from '../runtime.ts';
 import { commands } from './commands.ts';
+import { UsageError } from './usage-error.ts';
 
 const [name, ...args] = process.argv.slice(2);
 const command = name ? commands[name] : undefined;
@@ -25,7 +26,8 @@ try {
   if (
     error instanceof ConfigError ||
     error instanceof DatabaseUnavailableError ||
-    error instanceof DataFolderInUseError
+    error instanceof DataFolderInUseError ||
+    error instanceof UsageError
   ) {
     console.error(`doorstep: ${error.message}`);
   } else {

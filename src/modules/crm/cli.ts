@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { UsageError } from '../../cli/usage-error.ts';
 import type { Database } from '../../db/database.ts';
 import { runPeopleMatch } from './duplicates.ts';
 import { matchRecords, readMatchFile } from './matching/match-file.ts';
@@ -22,7 +23,7 @@ export async function peopleMatchCommand(
   });
   const log = (line: string) => process.stderr.write(`people:match: ${line}\n`);
   if (values.council) {
-    if (positionals.length) throw new Error('people:match takes a FILE.csv or --council, not both');
+    if (positionals.length) throw new UsageError('people:match takes a FILE.csv or --council, not both');
     const controller = new AbortController();
     const stop = () => {
       log('stopping after this batch');
@@ -34,18 +35,21 @@ export async function peopleMatchCommand(
       const [tenant] = await db.query<{ id: string }>('select id from tenants where slug = $1', [
         values.council,
       ]);
-      if (!tenant) throw new Error(`no council "${values.council}"`);
+      if (!tenant) throw new UsageError(`no council "${values.council}"`);
       const result = await runPeopleMatch(db, tenant.id, { log, signal: controller.signal });
       log(`${result.pairs} likely duplicates kept${result.finished ? '' : ' so far'}`);
       return result.finished ? 0 : 130;
     });
   }
   const threshold = Number(values.threshold);
-  if (!(threshold >= 0 && threshold <= 1)) throw new Error('--threshold must be a number from 0 to 1');
+  if (!(threshold >= 0 && threshold <= 1)) throw new UsageError('--threshold must be a number from 0 to 1');
   const [file] = positionals;
   if (!file || positionals.length > 1)
-    throw new Error('people:match needs one FILE.csv, or --council <slug>');
-  const records = await readMatchFile(file, log);
+    throw new UsageError('people:match needs one FILE.csv, or --council <slug>');
+  const records = await readMatchFile(file, log).catch((error: Error) => {
+    // A file that is not there, or not a CSV of people, is the caller's to mend.
+    throw new UsageError(error.message);
+  });
   const pairs = matchRecords(records, threshold, log);
   const lines = pairs.map((p) => `${p.a},${p.b},${p.score.toFixed(4)}`);
   if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);

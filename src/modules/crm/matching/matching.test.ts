@@ -277,6 +277,23 @@ describe('people:match', () => {
     assert.match(stderr, /candidate pairs/);
   });
 
+  test('a file it cannot read is told in one line, with nothing on standard output', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'people-match-'));
+    const file = path.join(dir, 'no-ids.csv');
+    writeFileSync(file, 'name,email\nAda,ada@example.com\n');
+    const run = promisify(execFile)(
+      process.execPath,
+      [path.resolve(import.meta.dirname, '../../../cli/index.ts'), 'people:match', file],
+      { env: { ...process.env, DATABASE_URL: '', DOORSTEP_DATA: dir } },
+    );
+    await assert.rejects(run, (error: { code: number; stdout: string; stderr: string }) => {
+      assert.equal(error.code, 1);
+      assert.equal(error.stdout, '');
+      assert.equal(error.stderr.trim(), `doorstep: ${file}: the header needs an id (or rec_id) column`);
+      return true;
+    });
+  });
+
   test('prints every pair through a pipe, however many (the output is not cut short at exit)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'people-match-'));
     const file = path.join(dir, 'many.csv');
