@@ -253,7 +253,10 @@ describe('one-time codes', () => {
 
     // Timing: alternating requests, medians of each kind within a factor of two of each other.
     const timings = { known: [] as number[], unknown: [] as number[] };
-    for (let i = 0; i < 20; i++) {
+    // The first rounds warm up (JIT, caches, the first rows of each table) and are not counted:
+    // with them the medians swung either way on a busy machine.
+    const warmUp = 6;
+    for (let i = 0; i < warmUp + 20; i++) {
       for (const kind of ['known', 'unknown'] as const) {
         const started = performance.now();
         await codes().request({
@@ -264,12 +267,17 @@ describe('one-time codes', () => {
           deliver: kind === 'known',
           message: (c) => ({ subject: 'Your sign-in code', text: `Your code is ${c}` }),
         });
-        timings[kind].push(performance.now() - started);
+        if (i >= warmUp) timings[kind].push(performance.now() - started);
       }
     }
-    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-    const ratio = median(timings.known) / median(timings.unknown);
-    assert.ok(ratio > 0.5 && ratio < 2, `known/unknown median time ratio ${ratio.toFixed(2)}`);
+    // Times come in two modes (about 2 ms and about 10 ms, as the embedded database flushes or
+    // not): a median jumps between them, a mean without the extremes does not.
+    const trimmedMean = (xs: number[]) => {
+      const kept = [...xs].sort((x, y) => x - y).slice(2, -2);
+      return kept.reduce((a, b) => a + b, 0) / kept.length;
+    };
+    const ratio = trimmedMean(timings.known) / trimmedMean(timings.unknown);
+    assert.ok(ratio > 0.5 && ratio < 2, `known/unknown mean time ratio ${ratio.toFixed(2)}`);
   });
 
   test('throttled per address and IP, per address, per IP; another place is not locked out', async () => {
